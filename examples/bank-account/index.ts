@@ -1,0 +1,3 @@
+export * from './bank-account';
+export * from './events';
+export * from './errors';

@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { InvalidAggregateIdError } from './errors/invalid-aggregate-id-error';
+import { MissingEventHandlerError } from './errors/missing-event-handler-error';
+import { assertValidEvent } from './event-validator';
+import type { UncommittedEvent } from './event-envelope';
+import { findEventHandler } from './metadata/apply.decorator';
+import type { EventClass } from './metadata/event-class';
+import { eventRegistry } from './metadata/event-registry';
+import { isUuid } from './uuid';
+
+/**
+ * Base class of event-sourced aggregates. State changes only through events: a command method
+ * checks its rules, then calls {@link AggregateRoot.raise}, which validates the event, applies it
+ * through its `@Apply` handler and records it until the repository saves it.
+ *
+ * Subclasses keep a constructor that takes the id (the repository calls `new Type(id)` before
+ * replaying history) and are decorated with `@Aggregate('StableName')`.
+ *
+ * @example
+ * ```ts
+ * @Aggregate('BankAccount')
+ * export class BankAccount extends AggregateRoot {
+ *   balance = 0;
+ *   deposit(amount: number) { this.raise(new MoneyDeposited(amount)); }
+ *   @Apply(MoneyDeposited) private onDeposited(e: MoneyDeposited) { this.balance += e.amount; }
+ * }
+ * ```
+ */
+export abstract class AggregateRoot {
+  /** The aggregate's id, a UUID: the `aggregate_id` of its events. */
+  readonly id: string;
+  #version = 0;
+  #uncommitted: UncommittedEvent[] = [];
+
+  /** @param id a UUID; a random one when omitted. */
+  constructor(id: string = randomUUID()) {
+    if (!isUuid(id)) throw new InvalidAggregateIdError(id);
+    this.id = id.toLowerCase();
+  }
+
+  /** Number of committed events: 0 for a new aggregate, n after loading or saving n events. */
+  get version(): number {
+    return this.#version;
+  }
+
+  /**
+   * Validates an event (class-validator), applies it through its `@Apply` handler and records it
+   * as uncommitted. An invalid event throws `InvalidEventError` and an event without a handler
+   * `MissingEventHandlerError`; in both cases nothing is applied or recorded.
+   */
+  protected raise(event: object): void {
+    const info = eventRegistry.infoOf(event);
+    const handler = this.#handlerFor(event, info.name);
+    assertValidEvent(event, info.name);
+    handler.call(this, event);
+    this.#uncommitted.push({
+      eventId: randomUUID(),
+      version: this.#version + this.#uncommitted.length + 1,
+      occurredAt: new Date(),
+      event,
+    });
+  }
+
+  /** The events raised since the last load or save, oldest first. */
+  getUncommittedEvents(): readonly object[] {
+    return this.#uncommitted.map((u) => u.event);
+  }
+
+  /** The uncommitted events with their ids, versions and times; what repositories append. */
+  getUncommittedEnvelopes(): readonly UncommittedEvent[] {
+    return this.#uncommitted.slice();
+  }
+
+  /**
+   * Called by repositories after a successful append: the uncommitted events become committed
+   * and {@link AggregateRoot.version} moves on by their number.
+   */
+  markCommitted(): void {
+    this.#version += this.#uncommitted.length;
+    this.#uncommitted = [];
+  }
+
+  /**
+   * Applies past events in order without recording them; each one moves the version by one.
+   * Repositories call it while rehydrating; tests use it to set up a state.
+   */
+  loadFromHistory(events: Iterable<object>): void {
+    if (this.#uncommitted.length > 0) {
+      throw new Error(
+        `${this.constructor.name} ${this.id} has uncommitted events; history can only be loaded before raising new events`,
+      );
+    }
+    for (const event of events) {
+      const info = eventRegistry.infoOf(event);
+      this.#handlerFor(event, info.name).call(this, event);
+      this.#version += 1;
+    }
+  }
+
+  #handlerFor(event: object, eventType: string): (event: object) => void {
+    const handler = findEventHandler(Object.getPrototypeOf(this), event.constructor as EventClass);
+    if (!handler) throw new MissingEventHandlerError(this.constructor.name, eventType);
+    return handler;
+  }
+}
+
+/** A concrete aggregate class, constructible from its id. */
+export type AggregateClass<T extends AggregateRoot = AggregateRoot> = new (id: string) => T;

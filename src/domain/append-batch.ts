@@ -1,0 +1,97 @@
+import type { AggregateRoot } from './aggregate-root';
+import { ConcurrentSaveError } from './errors/concurrent-save-error';
+import type { EventMetadataOptions } from './event-envelope';
+import { buildSharedMetadata } from './event-metadata';
+import type { EventSerializer } from './event-serializer';
+import { aggregateTypeName } from './metadata/aggregate.decorator';
+
+/** One row to append, fully serialized. */
+export interface PendingRow {
+  readonly eventId: string;
+  readonly aggregateId: string;
+  readonly aggregateType: string;
+  readonly eventType: string;
+  readonly version: number;
+  readonly payloadJson: string;
+  readonly metadataJson: string;
+}
+
+/** One aggregate's share of a batch. */
+export interface PendingStream {
+  readonly aggregate: AggregateRoot;
+  readonly aggregateType: string;
+  /** The version the events were raised on: the aggregate's committed version. */
+  readonly expectedVersion: number;
+  readonly rows: readonly PendingRow[];
+}
+
+/** Everything one `save`/`saveAll` appends, in one transaction. */
+export interface AppendBatch {
+  readonly streams: readonly PendingStream[];
+  readonly rows: readonly PendingRow[];
+}
+
+const saving = new WeakSet<AggregateRoot>();
+
+/**
+ * Serializes the uncommitted events of the given aggregates. Everything that can be wrong with
+ * the input (unregistered class, unserializable payload, bad metadata, the same aggregate twice)
+ * throws here, before any I/O, so a rejected save writes nothing. Aggregates with no uncommitted
+ * event are left out.
+ */
+export function prepareAppend(
+  aggregates: readonly AggregateRoot[],
+  options: EventMetadataOptions | undefined,
+  serializer: EventSerializer,
+): AppendBatch {
+  if (!Array.isArray(aggregates as unknown)) throw new TypeError('saveAll expects an array of aggregates');
+  const shared = buildSharedMetadata(options ?? {});
+  const seen = new Set<string>();
+  const streams: PendingStream[] = [];
+  const rows: PendingRow[] = [];
+  for (const aggregate of aggregates) {
+    const aggregateType = aggregateTypeName(aggregate.constructor);
+    if (seen.has(aggregate.id)) {
+      throw new TypeError(`${aggregateType} ${aggregate.id} appears twice in one saveAll`);
+    }
+    seen.add(aggregate.id);
+    const envelopes = aggregate.getUncommittedEnvelopes();
+    if (envelopes.length === 0) continue;
+    const streamRows = envelopes.map((u): PendingRow => {
+      const serialized = serializer.serialize(u.event);
+      return {
+        eventId: u.eventId,
+        aggregateId: aggregate.id,
+        aggregateType,
+        eventType: serialized.eventType,
+        version: u.version,
+        payloadJson: serialized.json,
+        metadataJson: JSON.stringify({
+          schemaVersion: serialized.schemaVersion,
+          occurredAt: u.occurredAt.toISOString(),
+          ...shared,
+        }),
+      };
+    });
+    streams.push({ aggregate, aggregateType, expectedVersion: aggregate.version, rows: streamRows });
+    rows.push(...streamRows);
+  }
+  return { streams, rows };
+}
+
+/**
+ * Runs an append with every aggregate of the batch marked as being saved, so the same instance
+ * handed to a second save meanwhile gets {@link ConcurrentSaveError} instead of a duplicate write.
+ * On success the aggregates are marked committed; on failure they keep their uncommitted events.
+ */
+export async function runAppend(batch: AppendBatch, append: () => Promise<void>): Promise<void> {
+  const busy = batch.streams.find((s) => saving.has(s.aggregate));
+  if (busy) throw new ConcurrentSaveError(busy.aggregateType, busy.aggregate.id);
+  for (const s of batch.streams) saving.add(s.aggregate);
+  try {
+    await append();
+    for (const s of batch.streams) s.aggregate.markCommitted();
+  } finally {
+    for (const s of batch.streams) saving.delete(s.aggregate);
+  }
+}

@@ -1,0 +1,134 @@
+import { instanceToPlain, plainToInstance } from 'class-transformer';
+import { UnknownEventTypeError } from './errors/unknown-event-type-error';
+import { UnserializableEventError } from './errors/unserializable-event-error';
+import type { StoredEventLocation } from './errors/invalid-event-error';
+import { assertValidEvent } from './event-validator';
+import { eventRegistry, type EventRegistry } from './metadata/event-registry';
+
+/** An event turned into what the `event_type` and `payload` columns hold. */
+export interface SerializedEvent {
+  readonly eventType: string;
+  readonly schemaVersion: number;
+  /** The payload as JSON text, ready for a `jsonb` parameter. */
+  readonly json: string;
+}
+
+/** Options of {@link EventSerializer}. */
+export interface EventSerializerOptions {
+  /** Largest payload accepted, in bytes of JSON text (UTF-8). Default 1 MiB. */
+  readonly maxPayloadBytes?: number;
+  readonly registry?: EventRegistry;
+}
+
+/**
+ * Turns event instances into JSON for the `payload` column and back into instances of their
+ * class, using class-transformer (so `@Type(() => Money)`, `@Type(() => Date)`, `@Exclude` and
+ * `@Transform` work as class-transformer users expect) plus checks of our own: values JSON cannot
+ * hold are rejected with a path instead of being silently changed, and rehydrated events are
+ * validated with class-validator.
+ */
+export class EventSerializer {
+  readonly maxPayloadBytes: number;
+  readonly #registry: EventRegistry;
+
+  constructor(options: EventSerializerOptions = {}) {
+    const max = options.maxPayloadBytes ?? 1024 * 1024;
+    if (!Number.isInteger(max) || max < 2) {
+      throw new TypeError(`maxPayloadBytes must be an integer of at least 2, got ${max}`);
+    }
+    this.maxPayloadBytes = max;
+    this.#registry = options.registry ?? eventRegistry;
+  }
+
+  /** Serializes one event; throws `UnregisteredEventError` or {@link UnserializableEventError}. */
+  serialize(event: object): SerializedEvent {
+    const info = this.#registry.infoOf(event);
+    assertJsonSafe(event, info.name);
+    let json: string;
+    try {
+      json = JSON.stringify(instanceToPlain(event));
+    } catch (error) {
+      const reason =
+        error instanceof TypeError && /BigInt/i.test(error.message)
+          ? 'a bigint property needs @BigIntProperty()'
+          : String((error as Error).message ?? error);
+      throw new UnserializableEventError(info.name, '', reason);
+    }
+    // Cheap upper bound first: a UTF-8 byte is at most 3 per UTF-16 unit.
+    if (json.length * 3 > this.maxPayloadBytes && Buffer.byteLength(json) > this.maxPayloadBytes) {
+      throw new UnserializableEventError(
+        info.name,
+        '',
+        `payload is ${Buffer.byteLength(json)} bytes, over the limit of ${this.maxPayloadBytes}`,
+      );
+    }
+    return { eventType: info.name, schemaVersion: info.version, json };
+  }
+
+  /**
+   * Rebuilds an event instance from a stored payload (already parsed JSON) and validates it.
+   * Throws {@link UnknownEventTypeError} or `InvalidEventError`.
+   */
+  deserialize(eventType: string, payload: unknown, location?: StoredEventLocation): object {
+    const info = this.#registry.findByName(eventType);
+    if (!info) throw new UnknownEventTypeError(eventType, location);
+    if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+      throw new UnserializableEventError(eventType, '', 'stored payload is not a JSON object');
+    }
+    const event = plainToInstance(info.type, payload) as object;
+    assertValidEvent(event, eventType, location);
+    return event;
+  }
+}
+
+/** Walks the event and rejects what JSON.stringify would drop or alter without a word. */
+function assertJsonSafe(root: object, eventType: string): void {
+  const ancestors = new Set<object>();
+  const walk = (value: unknown, path: string): void => {
+    switch (typeof value) {
+      case 'number':
+        if (!Number.isFinite(value)) {
+          throw new UnserializableEventError(eventType, path, `${value} is not representable in JSON`);
+        }
+        return;
+      case 'string':
+        // PostgreSQL's jsonb cannot hold U+0000.
+        if (value.includes('\u0000')) {
+          throw new UnserializableEventError(eventType, path, 'NUL character (U+0000) in a string');
+        }
+        return;
+      case 'bigint':
+        return;
+      case 'function':
+      case 'symbol':
+        throw new UnserializableEventError(eventType, path, `a ${typeof value} is not data`);
+      case 'object': {
+        if (value === null) return;
+        if (value instanceof Date) {
+          if (Number.isNaN(value.getTime())) {
+            throw new UnserializableEventError(eventType, path, 'invalid Date');
+          }
+          return;
+        }
+        if (value instanceof Map || value instanceof Set) {
+          throw new UnserializableEventError(eventType, path, 'Map and Set do not survive JSON; use an array or a plain object');
+        }
+        if (ancestors.has(value)) {
+          throw new UnserializableEventError(eventType, path, 'circular reference');
+        }
+        ancestors.add(value);
+        for (const key of Object.keys(value)) {
+          if (key.includes('\u0000')) {
+            throw new UnserializableEventError(eventType, path, 'NUL character (U+0000) in a key');
+          }
+          walk((value as Record<string, unknown>)[key], path ? `${path}.${key}` : key);
+        }
+        ancestors.delete(value);
+        return;
+      }
+      default:
+        return;
+    }
+  };
+  walk(root, '');
+}

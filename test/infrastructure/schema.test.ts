@@ -1,0 +1,183 @@
+import { expect } from 'chai';
+import { DataSource } from 'typeorm';
+import { createTesseraDataSource } from '../../src/infrastructure/tessera-data-source';
+import { AGGREGATE_VERSION_CONSTRAINT, EVENTS_TABLE } from '../../src/infrastructure/schema-names';
+import { createScratchDatabase } from '../../support/local-postgres';
+import { ensureTestServer, useTestDatabase } from '../support/database';
+
+interface ColumnRow {
+  column_name: string;
+  data_type: string;
+  udt_name: string;
+  character_maximum_length: number | null;
+  is_nullable: 'YES' | 'NO';
+  column_default: string | null;
+  is_identity: 'YES' | 'NO';
+  identity_generation: string | null;
+}
+
+type ExpectedColumn = Pick<ColumnRow, 'data_type' | 'udt_name' | 'column_default'> & {
+  length?: number;
+};
+
+// ADR-0005's columns plus position/transaction_id, which the change feed needs.
+const EXPECTED_COLUMNS: Record<string, ExpectedColumn> = {
+  id: { data_type: 'uuid', udt_name: 'uuid', column_default: 'gen_random_uuid()' },
+  aggregate_id: { data_type: 'uuid', udt_name: 'uuid', column_default: null },
+  aggregate_type: {
+    data_type: 'character varying',
+    udt_name: 'varchar',
+    column_default: null,
+    length: 255,
+  },
+  event_type: {
+    data_type: 'character varying',
+    udt_name: 'varchar',
+    column_default: null,
+    length: 255,
+  },
+  version: { data_type: 'integer', udt_name: 'int4', column_default: null },
+  payload: { data_type: 'jsonb', udt_name: 'jsonb', column_default: null },
+  metadata: { data_type: 'jsonb', udt_name: 'jsonb', column_default: null },
+  created_at: {
+    data_type: 'timestamp with time zone',
+    udt_name: 'timestamptz',
+    column_default: 'now()',
+  },
+  position: { data_type: 'bigint', udt_name: 'int8', column_default: null },
+  transaction_id: { data_type: 'xid8', udt_name: 'xid8', column_default: 'pg_current_xact_id()' },
+};
+
+async function columns(dataSource: DataSource): Promise<Map<string, ColumnRow>> {
+  const rows: ColumnRow[] = await dataSource.query(
+    `SELECT column_name, data_type, udt_name, character_maximum_length, is_nullable,
+            column_default, is_identity, identity_generation
+       FROM information_schema.columns
+      WHERE table_schema = current_schema() AND table_name = $1`,
+    [EVENTS_TABLE],
+  );
+  return new Map(rows.map((row) => [row.column_name, row]));
+}
+
+/** Column names of a constraint, in key order. */
+async function constraintColumns(dataSource: DataSource, name: string): Promise<string[]> {
+  const rows: Array<{ column_name: string }> = await dataSource.query(
+    `SELECT a.attname AS column_name
+       FROM pg_constraint c
+       CROSS JOIN LATERAL unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord)
+       JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum
+      WHERE c.conname = $1 AND c.conrelid = $2::regclass
+      ORDER BY k.ord`,
+    [name, EVENTS_TABLE],
+  );
+  return rows.map((row) => row.column_name);
+}
+
+async function tableExists(dataSource: DataSource): Promise<boolean> {
+  const [row]: Array<{ exists: boolean }> = await dataSource.query(
+    'SELECT to_regclass($1) IS NOT NULL AS exists',
+    [EVENTS_TABLE],
+  );
+  return row.exists;
+}
+
+describe('events table schema (migration CreateEventsTable)', () => {
+  const db = useTestDatabase();
+
+  it('has exactly the expected columns, types, nullability and defaults', async () => {
+    const actual = await columns(db.dataSource);
+    expect([...actual.keys()].sort()).to.deep.equal(Object.keys(EXPECTED_COLUMNS).sort());
+    for (const [name, expected] of Object.entries(EXPECTED_COLUMNS)) {
+      const column = actual.get(name);
+      expect(column, name).to.not.equal(undefined);
+      expect(column?.data_type, `${name} data_type`).to.equal(expected.data_type);
+      expect(column?.udt_name, `${name} udt_name`).to.equal(expected.udt_name);
+      expect(column?.is_nullable, `${name} is_nullable`).to.equal('NO');
+      expect(column?.column_default, `${name} default`).to.equal(expected.column_default);
+      if (expected.length !== undefined) {
+        expect(column?.character_maximum_length, `${name} length`).to.equal(expected.length);
+      }
+    }
+  });
+
+  it('generates position as an identity column (GENERATED ALWAYS)', async () => {
+    const position = (await columns(db.dataSource)).get('position');
+    expect(position?.is_identity).to.equal('YES');
+    expect(position?.identity_generation).to.equal('ALWAYS');
+  });
+
+  it('has the named constraints the repository and change feed rely on', async () => {
+    const rows: Array<{ conname: string; contype: string; definition: string }> =
+      await db.dataSource.query(
+        `SELECT conname, contype, pg_get_constraintdef(oid) AS definition
+           FROM pg_constraint WHERE conrelid = $1::regclass ORDER BY conname`,
+        [EVENTS_TABLE],
+      );
+    const byName = new Map(rows.map((row) => [row.conname, row]));
+
+    expect(byName.get(AGGREGATE_VERSION_CONSTRAINT)?.contype).to.equal('u');
+    expect(await constraintColumns(db.dataSource, AGGREGATE_VERSION_CONSTRAINT)).to.deep.equal([
+      'aggregate_id',
+      'version',
+    ]);
+    expect(byName.get('uq_events_position')?.contype).to.equal('u');
+    expect(await constraintColumns(db.dataSource, 'uq_events_position')).to.deep.equal([
+      'position',
+    ]);
+    expect(byName.get('ck_events_version_positive')?.contype).to.equal('c');
+    expect(byName.get('ck_events_version_positive')?.definition).to.equal('CHECK ((version > 0))');
+    expect(await constraintColumns(db.dataSource, 'events_pkey')).to.deep.equal(['id']);
+  });
+
+  it('has the three ADR indexes with their column lists', async () => {
+    const rows: Array<{ indexname: string; indexdef: string }> = await db.dataSource.query(
+      `SELECT indexname, indexdef FROM pg_indexes
+        WHERE schemaname = current_schema() AND tablename = $1`,
+      [EVENTS_TABLE],
+    );
+    const byName = new Map(rows.map((row) => [row.indexname, row.indexdef]));
+    expect(byName.get('idx_events_aggregate')).to.match(/USING btree \(aggregate_id, version\)$/);
+    expect(byName.get('idx_events_type')).to.match(/USING btree \(event_type\)$/);
+    expect(byName.get('idx_events_created_at')).to.match(/USING btree \(created_at\)$/);
+  });
+
+  it('rejects a non-positive version', async () => {
+    const insert = db.dataSource.query(
+      `INSERT INTO events (aggregate_id, aggregate_type, event_type, version, payload, metadata)
+       VALUES (gen_random_uuid(), 'A', 'E', 0, '{}', '{}')`,
+    );
+    await insert.then(
+      () => expect.fail('version 0 was accepted'),
+      (error: { driverError?: { code?: string; constraint?: string } }) => {
+        expect(error.driverError?.code).to.equal('23514');
+        expect(error.driverError?.constraint).to.equal('ck_events_version_positive');
+      },
+    );
+  });
+});
+
+describe('CreateEventsTable migration reversibility', () => {
+  it('drops the table on undo and recreates it on the next run', async function () {
+    this.timeout(120_000);
+    const { url } = await ensureTestServer();
+    const scratch = await createScratchDatabase(url, 'tessera_revert');
+    const dataSource = createTesseraDataSource({ url: scratch.url, poolSize: 2 });
+    try {
+      await dataSource.initialize();
+      await dataSource.runMigrations();
+      expect(await tableExists(dataSource)).to.equal(true);
+
+      await dataSource.undoLastMigration();
+      expect(await tableExists(dataSource)).to.equal(false);
+
+      const rerun = await dataSource.runMigrations();
+      expect(rerun.map((migration) => migration.name)).to.deep.equal([
+        'CreateEventsTable1732500000000',
+      ]);
+      expect(await tableExists(dataSource)).to.equal(true);
+    } finally {
+      if (dataSource.isInitialized) await dataSource.destroy();
+      await scratch.drop();
+    }
+  });
+});
