@@ -10,3 +10,14 @@
 import 'reflect-metadata';
 
 export * from './domain';
+export {
+  EventRepository,
+  type EventRepositoryOptions,
+  type EventSaveOptions,
+} from './infrastructure/event-repository';
+export {
+  createTesseraDataSource,
+  type TesseraDataSourceOptions,
+} from './infrastructure/tessera-data-source';
+export { AGGREGATE_VERSION_CONSTRAINT, EVENTS_TABLE } from './infrastructure/schema-names';
+export { TESSERA_MIGRATIONS, CreateEventsTable1732500000000 } from './migrations';

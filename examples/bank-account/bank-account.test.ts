@@ -20,7 +20,10 @@ describe('BankAccount (example domain)', () => {
   });
 
   it('deposits money', () =>
-    account().given(opened).when((a) => a.deposit(100)).expectEvents(new MoneyDeposited(100)));
+    account()
+      .given(opened)
+      .when((a) => a.deposit(100))
+      .expectEvents(new MoneyDeposited(100)));
 
   it('withdraws down to the overdraft limit', async () => {
     const after = await account()
@@ -51,9 +54,14 @@ describe('BankAccount (example domain)', () => {
   });
 
   it('does not close with money on the account', () =>
-    account().given(opened, new MoneyDeposited(10)).when((a) => a.close('x')).expectError(NonZeroBalanceError));
+    account()
+      .given(opened, new MoneyDeposited(10))
+      .when((a) => a.close('x'))
+      .expectError(NonZeroBalanceError));
 
   it('records nothing for a zero-amount deposit rejected by validation', () =>
-    account().given(opened).when((a) => a.deposit(0)).expectError(Error, 'amount'));
+    account()
+      .given(opened)
+      .when((a) => a.deposit(0))
+      .expectError(Error, 'amount'));
 });
-

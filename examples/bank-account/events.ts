@@ -1,5 +1,14 @@
 import { Type } from 'class-transformer';
-import { IsDate, IsEmail, IsIn, IsInt, IsString, Length, Min, ValidateNested } from 'class-validator';
+import {
+  IsDate,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsString,
+  Length,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { DomainEvent } from '../../src';
 
 /** Value object: who owns the account. Nested in AccountOpened, so it needs `@Type`. */

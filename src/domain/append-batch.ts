@@ -44,7 +44,8 @@ export function prepareAppend(
   options: EventMetadataOptions | undefined,
   serializer: EventSerializer,
 ): AppendBatch {
-  if (!Array.isArray(aggregates as unknown)) throw new TypeError('saveAll expects an array of aggregates');
+  if (!Array.isArray(aggregates as unknown))
+    throw new TypeError('saveAll expects an array of aggregates');
   const shared = buildSharedMetadata(options ?? {});
   const seen = new Set<string>();
   const streams: PendingStream[] = [];
@@ -73,7 +74,12 @@ export function prepareAppend(
         }),
       };
     });
-    streams.push({ aggregate, aggregateType, expectedVersion: aggregate.version, rows: streamRows });
+    streams.push({
+      aggregate,
+      aggregateType,
+      expectedVersion: aggregate.version,
+      rows: streamRows,
+    });
     rows.push(...streamRows);
   }
   return { streams, rows };

@@ -15,19 +15,27 @@ export function buildSharedMetadata(
   if (typeof options !== 'object' || options === null) {
     throw new InvalidMetadataError('options', 'must be an object');
   }
-  const shared: { correlationId?: string; causationId?: string; headers?: Record<string, string> } = {};
+  const shared: { correlationId?: string; causationId?: string; headers?: Record<string, string> } =
+    {};
   for (const field of ['correlationId', 'causationId'] as const) {
     const value = options[field];
     if (value !== undefined) shared[field] = checkString(field, value);
   }
   const headers: Record<string, string> = {};
   if (options.headers !== undefined) {
-    if (typeof options.headers !== 'object' || options.headers === null || Array.isArray(options.headers)) {
+    if (
+      typeof options.headers !== 'object' ||
+      options.headers === null ||
+      Array.isArray(options.headers)
+    ) {
       throw new InvalidMetadataError('headers', 'must be an object of string values');
     }
     for (const [key, value] of Object.entries(options.headers)) {
       if (!HEADER_KEY.test(key)) {
-        throw new InvalidMetadataError(`headers[${JSON.stringify(key)}]`, 'keys are 1-128 letters, digits, "_", ".", ":" or "-"');
+        throw new InvalidMetadataError(
+          `headers[${JSON.stringify(key)}]`,
+          'keys are 1-128 letters, digits, "_", ".", ":" or "-"',
+        );
       }
       headers[key] = checkString(`headers.${key}`, value);
     }
@@ -40,10 +48,16 @@ export function buildSharedMetadata(
 
 function checkString(field: string, value: unknown): string {
   if (typeof value !== 'string') {
-    throw new InvalidMetadataError(field, `must be a string, got ${value === null ? 'null' : typeof value}`);
+    throw new InvalidMetadataError(
+      field,
+      `must be a string, got ${value === null ? 'null' : typeof value}`,
+    );
   }
   if (value.length > MAX_VALUE) {
-    throw new InvalidMetadataError(field, `is ${value.length} characters, over the limit of ${MAX_VALUE}`);
+    throw new InvalidMetadataError(
+      field,
+      `is ${value.length} characters, over the limit of ${MAX_VALUE}`,
+    );
   }
   if (value.includes('\u0000')) throw new InvalidMetadataError(field, 'contains a NUL character');
   return value;

@@ -88,7 +88,11 @@ function assertJsonSafe(root: object, eventType: string): void {
     switch (typeof value) {
       case 'number':
         if (!Number.isFinite(value)) {
-          throw new UnserializableEventError(eventType, path, `${value} is not representable in JSON`);
+          throw new UnserializableEventError(
+            eventType,
+            path,
+            `${value} is not representable in JSON`,
+          );
         }
         return;
       case 'string':
@@ -111,7 +115,11 @@ function assertJsonSafe(root: object, eventType: string): void {
           return;
         }
         if (value instanceof Map || value instanceof Set) {
-          throw new UnserializableEventError(eventType, path, 'Map and Set do not survive JSON; use an array or a plain object');
+          throw new UnserializableEventError(
+            eventType,
+            path,
+            'Map and Set do not survive JSON; use an array or a plain object',
+          );
         }
         if (ancestors.has(value)) {
           throw new UnserializableEventError(eventType, path, 'circular reference');

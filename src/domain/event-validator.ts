@@ -1,5 +1,9 @@
 import { validateSync, type ValidationError } from 'class-validator';
-import { InvalidEventError, type EventViolation, type StoredEventLocation } from './errors/invalid-event-error';
+import {
+  InvalidEventError,
+  type EventViolation,
+  type StoredEventLocation,
+} from './errors/invalid-event-error';
 
 const OPTIONS = { forbidUnknownValues: false, validationError: { target: false, value: false } };
 

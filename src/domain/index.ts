@@ -6,7 +6,11 @@ export { Apply } from './metadata/apply.decorator';
 export { EventRegistry, eventRegistry, type EventTypeInfo } from './metadata/event-registry';
 export type { EventClass } from './metadata/event-class';
 export { BigIntProperty } from './bigint-property.decorator';
-export { EventSerializer, type EventSerializerOptions, type SerializedEvent } from './event-serializer';
+export {
+  EventSerializer,
+  type EventSerializerOptions,
+  type SerializedEvent,
+} from './event-serializer';
 export { assertValidEvent } from './event-validator';
 export type {
   EventMetadata,

@@ -23,7 +23,11 @@ export async function retryOnConflict<T>(
   const retries = options.retries ?? 10;
   const base = options.baseDelayMs ?? 2;
   const max = options.maxDelayMs ?? 100;
-  for (const [name, value] of [['retries', retries], ['baseDelayMs', base], ['maxDelayMs', max]] as const) {
+  for (const [name, value] of [
+    ['retries', retries],
+    ['baseDelayMs', base],
+    ['maxDelayMs', max],
+  ] as const) {
     if (!Number.isInteger(value) || value < 0) {
       throw new TypeError(`${name} must be a non-negative integer, got ${value}`);
     }

@@ -41,7 +41,11 @@ export class AggregateTestFixture<T extends AggregateRoot> {
     type: AggregateClass<T>,
     options: { id?: string; serializer?: EventSerializer } = {},
   ): AggregateTestFixture<T> {
-    return new AggregateTestFixture(type, options.id ?? FIXED_ID, options.serializer ?? new EventSerializer());
+    return new AggregateTestFixture(
+      type,
+      options.id ?? FIXED_ID,
+      options.serializer ?? new EventSerializer(),
+    );
   }
 
   /** Past events the aggregate is rebuilt from before the command runs. */
@@ -62,13 +66,18 @@ export class AggregateTestFixture<T extends AggregateRoot> {
   /** Asserts that the command recorded exactly these events, in order. Returns the aggregate. */
   async expectEvents(...expected: object[]): Promise<T> {
     const { aggregate, error } = await this.#run();
-    if (error) throw failure(`expected events, but the command threw ${describeError(error)}`, error);
+    if (error)
+      throw failure(`expected events, but the command threw ${describeError(error)}`, error);
     const actual = aggregate.getUncommittedEvents();
     try {
       deepStrictEqual(actual, expected);
     } catch (cause) {
       const e = cause as AssertionError;
-      throw new AssertionError({ message: `recorded events differ from the expected ones\n${e.message}`, actual, expected });
+      throw new AssertionError({
+        message: `recorded events differ from the expected ones\n${e.message}`,
+        actual,
+        expected,
+      });
     }
     return aggregate;
   }
@@ -87,19 +96,26 @@ export class AggregateTestFixture<T extends AggregateRoot> {
     message?: string | RegExp,
   ): Promise<E> {
     const { error } = await this.#run();
-    if (!error) throw new AssertionError({ message: `expected ${type.name}, but the command succeeded` });
+    if (!error)
+      throw new AssertionError({ message: `expected ${type.name}, but the command succeeded` });
     if (!(error instanceof (type as unknown as ErrorClass))) {
       throw failure(`expected ${type.name}, but the command threw ${describeError(error)}`, error);
     }
     const text = (error as Error).message;
-    if (message !== undefined && !(typeof message === 'string' ? text.includes(message) : message.test(text))) {
-      throw new AssertionError({ message: `${type.name} thrown with message "${text}", expected ${String(message)}` });
+    if (
+      message !== undefined &&
+      !(typeof message === 'string' ? text.includes(message) : message.test(text))
+    ) {
+      throw new AssertionError({
+        message: `${type.name} thrown with message "${text}", expected ${String(message)}`,
+      });
     }
     return error as E;
   }
 
   async #run(): Promise<{ aggregate: T; error?: unknown }> {
-    if (!this.#command) throw new Error('AggregateTestFixture: call when(...) before an expectation');
+    if (!this.#command)
+      throw new Error('AggregateTestFixture: call when(...) before an expectation');
     const given = this.#given.map((event) => this.#roundTrip(event, 'given'));
     const start = new this.type(this.id);
     start.loadFromHistory(given);
@@ -108,7 +124,9 @@ export class AggregateTestFixture<T extends AggregateRoot> {
       const created = await this.#command(start);
       if (created instanceof AggregateRoot) {
         if (!(created instanceof this.type)) {
-          throw new Error(`the command returned a ${created.constructor.name}, not a ${this.type.name}`);
+          throw new Error(
+            `the command returned a ${created.constructor.name}, not a ${this.type.name}`,
+          );
         }
         aggregate = created as T;
       }
@@ -137,7 +155,11 @@ export class AggregateTestFixture<T extends AggregateRoot> {
     return back;
   }
 
-  #assertStateFromEvents(aggregate: T, given: readonly object[], recorded: readonly object[]): void {
+  #assertStateFromEvents(
+    aggregate: T,
+    given: readonly object[],
+    recorded: readonly object[],
+  ): void {
     const rebuilt = new this.type(aggregate.id);
     rebuilt.loadFromHistory([...given, ...recorded]);
     const live = { ...aggregate };

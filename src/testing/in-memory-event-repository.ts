@@ -1,5 +1,9 @@
 import type { AggregateClass, AggregateRoot } from '../domain/aggregate-root';
-import type { AggregateRepository, SaveOptions, UpdateOptions } from '../domain/aggregate-repository';
+import type {
+  AggregateRepository,
+  SaveOptions,
+  UpdateOptions,
+} from '../domain/aggregate-repository';
 import { prepareAppend, runAppend, type PendingRow } from '../domain/append-batch';
 import { AggregateNotFoundError } from '../domain/errors/aggregate-not-found-error';
 import { ConcurrencyError } from '../domain/errors/concurrency-error';

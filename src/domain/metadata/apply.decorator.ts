@@ -43,7 +43,11 @@ export function findEventHandler(prototype: object, eventClass: EventClass): Han
   if (!table) {
     table = new Map();
     const chain: object[] = [];
-    for (let p: object | null = prototype; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    for (
+      let p: object | null = prototype;
+      p && p !== Object.prototype;
+      p = Object.getPrototypeOf(p)
+    ) {
       chain.unshift(p);
     }
     for (const p of chain) {

@@ -29,7 +29,9 @@ export class EventRegistry {
       );
     }
     if (!Number.isInteger(version) || version < 1) {
-      throw new RegistrationError(`event ${name}: version must be a positive integer, got ${version}`);
+      throw new RegistrationError(
+        `event ${name}: version must be a positive integer, got ${version}`,
+      );
     }
     const existing = this.#byName.get(name);
     if (existing) {

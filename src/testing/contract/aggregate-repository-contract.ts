@@ -60,7 +60,10 @@ export function aggregateRepositoryContract(
         headers: { 'trace.id': 'x;\'"—ü' },
       });
       const stream = await repository.readStream(counter.id);
-      assert.deepEqual(stream.map((e) => e.version), [1, 2]);
+      assert.deepEqual(
+        stream.map((e) => e.version),
+        [1, 2],
+      );
       assert.equal(stream[0].eventId, first.eventId);
       assert.equal(stream[0].eventType, 'TesseraContract.CounterCreated');
       assert.equal(stream[0].aggregateType, 'TesseraContract.Counter');
@@ -94,7 +97,10 @@ export function aggregateRepositoryContract(
     });
 
     it('rejects a non-UUID id with InvalidAggregateIdError', async () => {
-      await assert.rejects(repository.load(ContractCounter, "1'; drop table events;--"), InvalidAggregateIdError);
+      await assert.rejects(
+        repository.load(ContractCounter, "1'; drop table events;--"),
+        InvalidAggregateIdError,
+      );
     });
 
     it('rejects the second of two writers of the same version with ConcurrencyError', async () => {
@@ -117,7 +123,10 @@ export function aggregateRepositoryContract(
       assert.equal(b.getUncommittedEvents().length, 1, 'the loser keeps its uncommitted events');
       assert.equal(b.version, 2);
       const stream = await repository.readStream(counter.id);
-      assert.deepEqual(stream.map((e) => e.version), [1, 2, 3, 4]);
+      assert.deepEqual(
+        stream.map((e) => e.version),
+        [1, 2, 3, 4],
+      );
       assert.equal((await repository.load(ContractCounter, counter.id)).total, 3);
     });
 
@@ -140,7 +149,10 @@ export function aggregateRepositoryContract(
 
     it('rejects a new aggregate whose id already has a stream', async () => {
       const counter = await created(0);
-      await assert.rejects(repository.save(ContractCounter.create(counter.id, 'again')), ConcurrencyError);
+      await assert.rejects(
+        repository.save(ContractCounter.create(counter.id, 'again')),
+        ConcurrencyError,
+      );
     });
 
     it('saveAll writes all aggregates or none', async () => {
@@ -150,7 +162,11 @@ export function aggregateRepositoryContract(
       const fresh = ContractCounter.create(randomUUID(), 'fresh');
       stale.increment();
       await assert.rejects(repository.saveAll([fresh, stale]), ConcurrencyError);
-      assert.equal(await repository.find(ContractCounter, fresh.id), null, 'the first aggregate was not written');
+      assert.equal(
+        await repository.find(ContractCounter, fresh.id),
+        null,
+        'the first aggregate was not written',
+      );
       assert.equal(fresh.getUncommittedEvents().length, 1);
       const other = ContractCounter.create(randomUUID(), 'other');
       await repository.saveAll([fresh, other]);
@@ -169,13 +185,18 @@ export function aggregateRepositoryContract(
       const counter = await created(0);
       await Promise.all(
         Array.from({ length: 16 }, (_, i) =>
-          repository.update(ContractCounter, counter.id, (c) => c.increment(i + 1), { retries: 100 }),
+          repository.update(ContractCounter, counter.id, (c) => c.increment(i + 1), {
+            retries: 100,
+          }),
         ),
       );
       const loaded = await repository.load(ContractCounter, counter.id);
       assert.equal(loaded.version, 17);
       assert.equal(loaded.total, (16 * 17) / 2);
-      assert.deepEqual((await repository.readStream(counter.id)).map((e) => e.version), Array.from({ length: 17 }, (_, i) => i + 1));
+      assert.deepEqual(
+        (await repository.readStream(counter.id)).map((e) => e.version),
+        Array.from({ length: 17 }, (_, i) => i + 1),
+      );
     });
 
     it('update() gives the ConcurrencyError to the caller after the last retry', async () => {
@@ -222,15 +243,22 @@ export function aggregateRepositoryContract(
 
     it('rejects the same instance saved twice at once with ConcurrentSaveError', async () => {
       const counter = ContractCounter.create(randomUUID(), 'twice');
-      const results = await Promise.allSettled([repository.save(counter), repository.save(counter)]);
+      const results = await Promise.allSettled([
+        repository.save(counter),
+        repository.save(counter),
+      ]);
       assert.equal(results[0].status, 'fulfilled');
-      assert.ok(results[1].status === 'rejected' && results[1].reason instanceof ConcurrentSaveError);
+      assert.ok(
+        results[1].status === 'rejected' && results[1].reason instanceof ConcurrentSaveError,
+      );
       assert.equal((await repository.readStream(counter.id)).length, 1);
     });
 
     it('rejects malformed metadata with InvalidMetadataError and writes nothing', async () => {
       const counter = ContractCounter.create(randomUUID(), 'meta');
-      const bad = { headers: { tenant: 42 } } as unknown as Parameters<AggregateRepository['save']>[1];
+      const bad = { headers: { tenant: 42 } } as unknown as Parameters<
+        AggregateRepository['save']
+      >[1];
       await assert.rejects(repository.save(counter, bad), InvalidMetadataError);
       assert.equal(await repository.find(ContractCounter, counter.id), null);
       assert.equal(counter.getUncommittedEvents().length, 1);

@@ -55,7 +55,13 @@ export class ContractCounter extends AggregateRoot {
 
   increment(by = 1): void {
     if (!this.name) throw new DomainError('counter does not exist', 'NO_COUNTER');
-    this.raise(new CounterIncremented(by, new ContractTag(`+${by}`, new Date('2026-01-02T03:04:05.678Z')), BigInt(by) * 10n ** 20n));
+    this.raise(
+      new CounterIncremented(
+        by,
+        new ContractTag(`+${by}`, new Date('2026-01-02T03:04:05.678Z')),
+        BigInt(by) * 10n ** 20n,
+      ),
+    );
   }
 
   @Apply(CounterCreated)
