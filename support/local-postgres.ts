@@ -11,6 +11,10 @@ export interface LocalPostgres {
   readonly url: string;
   /** True when this process started a throwaway embedded server. */
   readonly embedded: boolean;
+  /** The embedded server's data directory (holds postmaster.pid); absent for DATABASE_URL. */
+  readonly dataDir?: string;
+  /** The embedded server's port; absent for DATABASE_URL. */
+  readonly port?: number;
   /** Stops the embedded server and deletes its data; a no-op for DATABASE_URL. */
   stop(): Promise<void>;
 }
@@ -21,6 +25,11 @@ export interface StartLocalPostgresOptions {
   postgresFlags?: string[];
   /** Port for the embedded server; a free one is picked when omitted. */
   port?: number;
+  /**
+   * Start a throwaway embedded server even when DATABASE_URL is set: for tests that crash,
+   * restart or reconfigure their server (never the machine's shared one).
+   */
+  forceEmbedded?: boolean;
 }
 
 /** A uniquely named database created by {@link createScratchDatabase}. */
@@ -67,7 +76,7 @@ export async function startLocalPostgres(
   options: StartLocalPostgresOptions = {},
 ): Promise<LocalPostgres> {
   const external = process.env.DATABASE_URL;
-  if (external !== undefined && external.trim() !== '') {
+  if (!options.forceEmbedded && external !== undefined && external.trim() !== '') {
     return { url: external, embedded: false, stop: async () => undefined };
   }
 
@@ -116,6 +125,8 @@ export async function startLocalPostgres(
   return {
     url: `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/postgres`,
     embedded: true,
+    dataDir: join(root, 'data'),
+    port,
     async stop(): Promise<void> {
       if (stopped) return;
       stopped = true;
