@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { instanceToPlain, plainToInstance } from 'class-transformer';
 import { InvalidAggregateIdError } from './errors/invalid-aggregate-id-error';
 import { MissingEventHandlerError } from './errors/missing-event-handler-error';
 import { assertValidEvent } from './event-validator';
@@ -95,6 +96,40 @@ export abstract class AggregateRoot {
       this.#handlerFor(event, info.name).call(this, event);
       this.#version += 1;
     }
+  }
+
+  /**
+   * The aggregate's state for a snapshot: by default its own enumerable fields except `id`, as
+   * class-transformer turns them into plain JSON (so nested value objects need `@Type`, bigints
+   * `@BigIntProperty()`, like event properties). Override together with
+   * {@link AggregateRoot.restoreSnapshot} for a custom shape.
+   */
+  toSnapshot(): object {
+    const { id: _id, ...state } = instanceToPlain(this) as Record<string, unknown>;
+    return state;
+  }
+
+  /**
+   * Restores the state {@link AggregateRoot.toSnapshot} produced, at the version the snapshot
+   * was taken; repositories call it before replaying the events after the snapshot.
+   */
+  restoreSnapshot(state: object, version: number): void {
+    if (this.#version !== 0 || this.#uncommitted.length > 0) {
+      throw new Error(
+        `${this.constructor.name} ${this.id}: a snapshot can only be restored into a new instance`,
+      );
+    }
+    if (!Number.isInteger(version) || version < 1) {
+      throw new RangeError(`snapshot version must be a positive integer, got ${version}`);
+    }
+    const restored = plainToInstance(this.constructor as new () => object, state) as Record<
+      string,
+      unknown
+    >;
+    for (const key of Object.keys(restored)) {
+      if (key !== 'id') (this as Record<string, unknown>)[key] = restored[key];
+    }
+    this.#version = version;
   }
 
   #handlerFor(event: object, eventType: string): (event: object) => void {

@@ -3,7 +3,8 @@ import { ConcurrentSaveError } from './errors/concurrent-save-error';
 import type { EventMetadataOptions } from './event-envelope';
 import { buildSharedMetadata } from './event-metadata';
 import type { EventSerializer } from './event-serializer';
-import { aggregateTypeName } from './metadata/aggregate.decorator';
+import { aggregateTypeName, snapshotPolicyOf } from './metadata/aggregate.decorator';
+import { UnserializableEventError } from './errors/unserializable-event-error';
 
 /** One row to append, fully serialized. */
 export interface PendingRow {
@@ -16,6 +17,14 @@ export interface PendingRow {
   readonly metadataJson: string;
 }
 
+/** A snapshot written together with a stream's events. */
+export interface PendingSnapshot {
+  /** The aggregate version the state corresponds to: the last appended event's. */
+  readonly version: number;
+  readonly schemaVersion: number;
+  readonly stateJson: string;
+}
+
 /** One aggregate's share of a batch. */
 export interface PendingStream {
   readonly aggregate: AggregateRoot;
@@ -23,6 +32,8 @@ export interface PendingStream {
   /** The version the events were raised on: the aggregate's committed version. */
   readonly expectedVersion: number;
   readonly rows: readonly PendingRow[];
+  /** Present when this save reaches the aggregate's snapshot interval (or one is overdue). */
+  readonly snapshot?: PendingSnapshot;
 }
 
 /** Everything one `save`/`saveAll` appends, in one transaction. */
@@ -32,6 +43,15 @@ export interface AppendBatch {
 }
 
 const saving = new WeakSet<AggregateRoot>();
+const snapshotDue = new WeakSet<AggregateRoot>();
+
+/**
+ * Marks a loaded aggregate whose snapshot was missing or of an outdated version, so its next
+ * save writes a fresh one whatever the interval says.
+ */
+export function markSnapshotDue(aggregate: AggregateRoot): void {
+  snapshotDue.add(aggregate);
+}
 
 /**
  * Serializes the uncommitted events of the given aggregates. Everything that can be wrong with
@@ -74,15 +94,36 @@ export function prepareAppend(
         }),
       };
     });
-    streams.push({
-      aggregate,
-      aggregateType,
-      expectedVersion: aggregate.version,
-      rows: streamRows,
-    });
+    const expectedVersion = aggregate.version;
+    const snapshot = pendingSnapshot(aggregate, aggregateType, expectedVersion, streamRows.length);
+    streams.push({ aggregate, aggregateType, expectedVersion, rows: streamRows, snapshot });
     rows.push(...streamRows);
   }
   return { streams, rows };
+}
+
+function pendingSnapshot(
+  aggregate: AggregateRoot,
+  aggregateType: string,
+  from: number,
+  count: number,
+): PendingSnapshot | undefined {
+  const policy = snapshotPolicyOf(aggregate.constructor);
+  if (!policy) return undefined;
+  const to = from + count;
+  if (
+    Math.floor(to / policy.every) === Math.floor(from / policy.every) &&
+    !snapshotDue.has(aggregate)
+  ) {
+    return undefined;
+  }
+  let stateJson: string;
+  try {
+    stateJson = JSON.stringify(aggregate.toSnapshot());
+  } catch (error) {
+    throw new UnserializableEventError(`${aggregateType} snapshot`, '', (error as Error).message);
+  }
+  return { version: to, schemaVersion: policy.version, stateJson };
 }
 
 /**
@@ -96,7 +137,10 @@ export async function runAppend(batch: AppendBatch, append: () => Promise<void>)
   for (const s of batch.streams) saving.add(s.aggregate);
   try {
     await append();
-    for (const s of batch.streams) s.aggregate.markCommitted();
+    for (const s of batch.streams) {
+      s.aggregate.markCommitted();
+      if (s.snapshot) snapshotDue.delete(s.aggregate);
+    }
   } finally {
     for (const s of batch.streams) saving.delete(s.aggregate);
   }

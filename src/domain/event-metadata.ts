@@ -37,7 +37,13 @@ export function buildSharedMetadata(
           'keys are 1-128 letters, digits, "_", ".", ":" or "-"',
         );
       }
-      headers[key] = checkString(`headers.${key}`, value);
+      // defineProperty: a plain assignment of "__proto__" would set the prototype instead.
+      Object.defineProperty(headers, key, {
+        value: checkString(`headers.${key}`, value),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
   }
   if (options.actor !== undefined) headers.actor = checkString('actor', options.actor);

@@ -1,7 +1,7 @@
 import { instanceToPlain, plainToInstance } from 'class-transformer';
 import { UnknownEventTypeError } from './errors/unknown-event-type-error';
 import { UnserializableEventError } from './errors/unserializable-event-error';
-import type { StoredEventLocation } from './errors/invalid-event-error';
+import { InvalidEventError, type StoredEventLocation } from './errors/invalid-event-error';
 import { assertValidEvent } from './event-validator';
 import { eventRegistry, type EventRegistry } from './metadata/event-registry';
 
@@ -44,15 +44,21 @@ export class EventSerializer {
   serialize(event: object): SerializedEvent {
     const info = this.#registry.infoOf(event);
     assertJsonSafe(event, info.name);
+    const plain = instanceToPlain(event);
     let json: string;
     try {
-      json = JSON.stringify(instanceToPlain(event));
+      json = JSON.stringify(plain);
     } catch (error) {
-      const reason =
-        error instanceof TypeError && /BigInt/i.test(error.message)
-          ? 'a bigint property needs @BigIntProperty()'
-          : String((error as Error).message ?? error);
-      throw new UnserializableEventError(info.name, '', reason);
+      // Only the failure path pays for finding where the bigint is.
+      const path = findBigInt(plain, '');
+      if (path !== undefined) {
+        throw new UnserializableEventError(
+          info.name,
+          path,
+          'a bigint property needs @BigIntProperty()',
+        );
+      }
+      throw new UnserializableEventError(info.name, '', String((error as Error).message ?? error));
     }
     // Cheap upper bound first: a UTF-8 byte is at most 3 per UTF-16 unit.
     if (json.length * 3 > this.maxPayloadBytes && Buffer.byteLength(json) > this.maxPayloadBytes) {
@@ -73,7 +79,11 @@ export class EventSerializer {
     const info = this.#registry.findByName(eventType);
     if (!info) throw new UnknownEventTypeError(eventType, location);
     if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
-      throw new UnserializableEventError(eventType, '', 'stored payload is not a JSON object');
+      throw new InvalidEventError(
+        eventType,
+        [{ property: '', constraints: { isObject: 'the payload must be a JSON object' } }],
+        location,
+      );
     }
     const event = plainToInstance(info.type, payload) as object;
     assertValidEvent(event, eventType, location);
@@ -139,4 +149,14 @@ function assertJsonSafe(root: object, eventType: string): void {
     }
   };
   walk(root, '');
+}
+
+function findBigInt(value: unknown, path: string): string | undefined {
+  if (typeof value === 'bigint') return path;
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const [key, child] of Object.entries(value)) {
+    const found = findBigInt(child, path ? `${path}.${key}` : key);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }

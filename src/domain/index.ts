@@ -1,6 +1,12 @@
 export * from './errors';
 export { AggregateRoot, type AggregateClass } from './aggregate-root';
-export { Aggregate, aggregateTypeName } from './metadata/aggregate.decorator';
+export {
+  Aggregate,
+  aggregateTypeName,
+  snapshotPolicyOf,
+  type AggregateOptions,
+  type SnapshotPolicy,
+} from './metadata/aggregate.decorator';
 export { DomainEvent, type DomainEventOptions } from './metadata/domain-event.decorator';
 export { Apply } from './metadata/apply.decorator';
 export { EventRegistry, eventRegistry, type EventTypeInfo } from './metadata/event-registry';
@@ -22,4 +28,5 @@ export type {
 export type { AggregateRepository, SaveOptions, UpdateOptions } from './aggregate-repository';
 export { retryOnConflict, type RetryOptions } from './retry-on-conflict';
 export { Rehydrator, rehydrate } from './rehydrator';
+export { StreamDecoder, type FoldableEvent } from './stream-decoder';
 export { isUuid } from './uuid';

@@ -1,48 +1,45 @@
 import type { AggregateClass, AggregateRoot } from './aggregate-root';
-import { AggregateTypeMismatchError } from './errors/aggregate-type-mismatch-error';
-import { CorruptedStreamError } from './errors/corrupted-stream-error';
 import type { StoredEvent } from './event-envelope';
 import type { EventSerializer } from './event-serializer';
 import { aggregateTypeName } from './metadata/aggregate.decorator';
+import { StreamDecoder, type FoldableEvent } from './stream-decoder';
 
 /**
  * Folds stored events into an aggregate one at a time, so a repository can stream rows into it
- * without holding the whole history. Every row is checked before it is applied: the stream's
- * aggregate type, versions 1..n without gaps, a known event type, a valid payload. The first
- * failure throws and the half-built aggregate is never handed out.
+ * without holding the whole history. Rows are checked by a {@link StreamDecoder}; the first bad
+ * one throws and the half-built aggregate is never handed out.
  */
 export class Rehydrator<T extends AggregateRoot> {
   readonly aggregate: T;
-  readonly #typeName: string;
-  readonly #serializer: EventSerializer;
+  readonly #decoder: StreamDecoder;
 
-  constructor(type: AggregateClass<T>, id: string, serializer: EventSerializer) {
-    this.#typeName = aggregateTypeName(type);
+  /**
+   * @param snapshot state and version to start from, instead of an empty aggregate
+   */
+  constructor(
+    type: AggregateClass<T>,
+    id: string,
+    serializer: EventSerializer,
+    snapshot?: { readonly state: object; readonly version: number },
+  ) {
     this.aggregate = new type(id);
-    this.#serializer = serializer;
+    if (snapshot) this.aggregate.restoreSnapshot(snapshot.state, snapshot.version);
+    this.#decoder = new StreamDecoder(
+      aggregateTypeName(type),
+      this.aggregate.id,
+      serializer,
+      this.aggregate.version,
+    );
   }
 
-  /** Number of events applied so far (the aggregate's version). */
+  /** The version reached so far. */
   get version(): number {
     return this.aggregate.version;
   }
 
   /** Applies one stored event; it must carry the next version. */
-  apply(stored: StoredEvent): void {
-    const aggregate = this.aggregate;
-    if (stored.aggregateType !== this.#typeName) {
-      throw new AggregateTypeMismatchError(aggregate.id, this.#typeName, stored.aggregateType);
-    }
-    const expected = aggregate.version + 1;
-    if (stored.version !== expected) {
-      throw new CorruptedStreamError(aggregate.id, this.#typeName, expected, stored.version);
-    }
-    const event = this.#serializer.deserialize(stored.eventType, stored.payload, {
-      aggregateId: aggregate.id,
-      aggregateType: this.#typeName,
-      version: stored.version,
-    });
-    aggregate.loadFromHistory([event]);
+  apply(stored: FoldableEvent): void {
+    this.aggregate.loadFromHistory([this.#decoder.decode(stored)]);
   }
 }
 

@@ -6,35 +6,46 @@ import type {
   UpdateOptions,
 } from '../domain/aggregate-repository';
 import {
+  markSnapshotDue,
   prepareAppend,
   runAppend,
   type AppendBatch,
-  type PendingStream,
 } from '../domain/append-batch';
 import { AggregateNotFoundError } from '../domain/errors/aggregate-not-found-error';
-import { ConcurrencyError } from '../domain/errors/concurrency-error';
 import { InvalidAggregateIdError } from '../domain/errors/invalid-aggregate-id-error';
 import type { StoredEvent } from '../domain/event-envelope';
 import { EventSerializer } from '../domain/event-serializer';
-import { aggregateTypeName } from '../domain/metadata/aggregate.decorator';
-import { Rehydrator } from '../domain/rehydrator';
-import { updateWithRetry } from '../domain/update-with-retry';
+import { aggregateTypeName, snapshotPolicyOf } from '../domain/metadata/aggregate.decorator';
+import { retryOnConflict } from '../domain/retry-on-conflict';
+import { StreamDecoder } from '../domain/stream-decoder';
 import { isUuid } from '../domain/uuid';
+import { buildAppendStatement } from './append-statement';
 import { toStoredEvent, type EventRow } from './event-row';
 import { buildEventSql, type EventSql } from './event-sql';
 import { PgSession } from './pg-session';
-import { EVENTS_TABLE } from './schema-names';
+import { EVENTS_TABLE, SNAPSHOTS_TABLE } from './schema-names';
 import { qualifiedTableName } from './sql-identifier';
+import { foldPages, readSnapshot, type BoundQuery, type UsableSnapshot } from './stream-reader';
+import { toConcurrencyError } from './to-concurrency-error';
 import { versionConflictAggregateId } from './version-conflict';
 
 /** Options of {@link EventRepository}. */
 export interface EventRepositoryOptions {
   /** Serializer (and its payload size limit); a default one otherwise. */
   readonly serializer?: EventSerializer;
-  /** Schema of the events table; the connection's search_path when omitted. */
+  /** Schema of the events and snapshots tables; the connection's search_path when omitted. */
   readonly schema?: string;
   /** Name of the events table. Default `events` (what the migrations create). */
   readonly table?: string;
+  /** Name of the snapshots table. Default `snapshots`. */
+  readonly snapshotTable?: string;
+  /** Events read per round trip while folding a stream. Default 1000. */
+  readonly pageSize?: number;
+  /**
+   * Prepare statements once per connection under stable names. Default true; turn it off behind
+   * PgBouncer older than 1.21 in transaction pooling mode.
+   */
+  readonly preparedStatements?: boolean;
 }
 
 /** Save options of the PostgreSQL repository: metadata, and optionally a transaction to join. */
@@ -47,10 +58,21 @@ export interface EventSaveOptions extends SaveOptions {
   readonly manager?: EntityManager;
 }
 
+/** Decoded history kept between the attempts of one `update()`, so a retry reads only what it missed. */
+interface RetryCache {
+  readonly snapshot?: UsableSnapshot;
+  readonly outdated: boolean;
+  readonly decoder: StreamDecoder;
+  events: object[] | undefined;
+}
+
+// Beyond this many events an update() retry reloads instead of holding the history in memory.
+const MAX_CACHED_EVENTS = 10_000;
+
 /**
  * The event store on PostgreSQL, over a TypeORM DataSource. A save appends all uncommitted events
  * in one statement (one transaction, one round trip); the `(aggregate_id, version)` unique
- * constraint makes the first writer win and turns every later one into a {@link ConcurrencyError}.
+ * constraint makes the first writer win and turns every later one into a `ConcurrencyError`.
  *
  * @example
  * ```ts
@@ -64,11 +86,20 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
   readonly #session: PgSession;
   readonly #serializer: EventSerializer;
   readonly #sql: EventSql;
+  readonly #pageSize: number;
 
   constructor(dataSource: DataSource, options: EventRepositoryOptions = {}) {
-    this.#session = new PgSession(dataSource);
+    const pageSize = options.pageSize ?? 1000;
+    if (!Number.isInteger(pageSize) || pageSize < 1) {
+      throw new TypeError(`pageSize must be a positive integer, got ${pageSize}`);
+    }
+    this.#pageSize = pageSize;
+    this.#session = new PgSession(dataSource, options.preparedStatements ?? true);
     this.#serializer = options.serializer ?? new EventSerializer();
-    this.#sql = buildEventSql(qualifiedTableName(options.table ?? EVENTS_TABLE, options.schema));
+    this.#sql = buildEventSql(
+      qualifiedTableName(options.table ?? EVENTS_TABLE, options.schema),
+      qualifiedTableName(options.snapshotTable ?? SNAPSHOTS_TABLE, options.schema),
+    );
   }
 
   /** {@inheritDoc AggregateRepository.save} */
@@ -94,109 +125,134 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
     return aggregate;
   }
 
-  /** {@inheritDoc AggregateRepository.find} */
-  async find<T extends AggregateRoot>(type: AggregateClass<T>, id: string): Promise<T | null> {
-    const aggregateId = normalizedId(id);
-    const rehydrator = new Rehydrator(type, aggregateId, this.#serializer);
-    const rows = await this.#session.query<EventRow>(this.#sql.selectStream, [aggregateId, 0]);
-    if (rows.length === 0) return null;
-    for (const row of rows) rehydrator.apply(toStoredEvent(aggregateId, row));
-    return rehydrator.aggregate;
+  /**
+   * {@inheritDoc AggregateRepository.find}
+   *
+   * With a snapshot policy on the class, starts from the latest usable snapshot; either way the
+   * events are read in pages of `pageSize` and folded as they arrive.
+   */
+  find<T extends AggregateRoot>(type: AggregateClass<T>, id: string): Promise<T | null> {
+    return this.#read(type, normalizedId(id));
   }
 
   /** {@inheritDoc AggregateRepository.readStream} */
   async readStream(aggregateId: string): Promise<readonly StoredEvent[]> {
     const id = normalizedId(aggregateId);
-    const rows = await this.#session.query<EventRow>(this.#sql.selectStream, [id, 0]);
+    const rows = await this.#session.query<EventRow>(this.#sql.selectStream, [id]);
     return rows.map((row) => toStoredEvent(id, row));
   }
 
-  /** {@inheritDoc AggregateRepository.update} */
-  update<T extends AggregateRoot>(
+  /**
+   * {@inheritDoc AggregateRepository.update}
+   *
+   * A retry does not reread the whole stream: it reads only the events appended since the
+   * previous attempt and replays the already decoded ones in memory.
+   */
+  async update<T extends AggregateRoot>(
     type: AggregateClass<T>,
     id: string,
     command: (aggregate: T) => void | Promise<void>,
-    options?: UpdateOptions & Pick<EventSaveOptions, 'manager'>,
+    options: UpdateOptions & Pick<EventSaveOptions, 'manager'> = {},
   ): Promise<T> {
-    return updateWithRetry(this, type, id, command, options);
+    if (typeof command !== 'function') throw new TypeError('update() needs a command function');
+    const aggregateId = normalizedId(id);
+    const { retries, baseDelayMs, maxDelayMs, ...saveOptions } = options;
+    const cache: { current?: RetryCache } = {};
+    return retryOnConflict(
+      async () => {
+        const aggregate = await this.#read(type, aggregateId, cache);
+        if (!aggregate) throw new AggregateNotFoundError(aggregateTypeName(type), aggregateId);
+        await command(aggregate);
+        await this.save(aggregate, saveOptions);
+        return aggregate;
+      },
+      { retries, baseDelayMs, maxDelayMs },
+    );
   }
 
   async #append(batch: AppendBatch, manager: EntityManager | undefined): Promise<void> {
-    const { sql, params } = this.#insertStatement(batch);
+    const { sql, params } = buildAppendStatement(this.#sql, batch);
     try {
       await this.#session.execute(sql, params, manager);
     } catch (error) {
       const conflictId = versionConflictAggregateId(error);
       if (conflictId === undefined) throw error;
-      throw await this.#concurrencyError(batch, conflictId, manager, error);
-    }
-  }
-
-  #insertStatement(batch: AppendBatch): { sql: string; params: unknown[] } {
-    const rows = batch.rows;
-    if (rows.length === 1) {
-      const r = rows[0];
-      return {
-        sql: this.#sql.insertOne,
-        params: [
-          r.eventId,
-          r.aggregateId,
-          r.aggregateType,
-          r.eventType,
-          r.version,
-          r.payloadJson,
-          r.metadataJson,
-        ],
-      };
-    }
-    return {
-      sql: this.#sql.insertMany,
-      params: [
-        rows.map((r) => r.eventId),
-        rows.map((r) => r.aggregateId),
-        rows.map((r) => r.aggregateType),
-        rows.map((r) => r.eventType),
-        rows.map((r) => r.version),
-        rows.map((r) => r.payloadJson),
-        rows.map((r) => r.metadataJson),
-      ],
-    };
-  }
-
-  /** Names the losing aggregate and the version it lost to. */
-  async #concurrencyError(
-    batch: AppendBatch,
-    conflictId: string,
-    manager: EntityManager | undefined,
-    cause: unknown,
-  ): Promise<ConcurrencyError> {
-    const candidates: readonly PendingStream[] = conflictId
-      ? batch.streams.filter((s) => s.aggregate.id === conflictId)
-      : batch.streams;
-    for (const stream of candidates) {
-      const [{ version }] = await this.#session.query<{ version: number }>(
-        this.#sql.selectVersion,
-        [stream.aggregate.id],
-        manager,
+      throw await toConcurrencyError(batch, conflictId, error, (aggregateId) =>
+        this.#session.query<{ version: number }>(this.#sql.selectVersion, [aggregateId], manager),
       );
-      if (version > stream.expectedVersion || candidates.length === 1) {
-        return new ConcurrencyError(
-          stream.aggregate.id,
-          stream.aggregateType,
-          stream.expectedVersion,
-          version,
-          { cause },
-        );
-      }
     }
-    const first = batch.streams[0];
-    return new ConcurrencyError(
-      first.aggregate.id,
-      first.aggregateType,
-      first.expectedVersion,
-      first.expectedVersion,
-      { cause },
-    );
+  }
+
+  /** Rehydrates from snapshot and pages, or (with a retry cache) catches up from the last attempt. */
+  #read<T extends AggregateRoot>(
+    type: AggregateClass<T>,
+    id: string,
+    cache?: { current?: RetryCache },
+  ): Promise<T | null> {
+    const typeName = aggregateTypeName(type);
+    return this.#session.session(undefined, async (query: BoundQuery) => {
+      let state = cache?.current;
+      if (state?.events) {
+        const events = state.events;
+        const decoder = state.decoder;
+        await foldPages(query, this.#sql, id, decoder.version, this.#pageSize, (row) => {
+          events.push(decoder.decode(row));
+        });
+        if (events.length > MAX_CACHED_EVENTS) state.events = undefined;
+        return this.#build(type, id, state, events);
+      }
+      const lookup = await readSnapshot(query, this.#sql, type, id);
+      const aggregate = new type(id);
+      if (lookup.snapshot)
+        aggregate.restoreSnapshot(lookup.snapshot.state, lookup.snapshot.version);
+      const decoder = new StreamDecoder(
+        typeName,
+        aggregate.id,
+        this.#serializer,
+        aggregate.version,
+      );
+      state = {
+        snapshot: lookup.snapshot,
+        outdated: lookup.outdated,
+        decoder,
+        events: cache ? [] : undefined,
+      };
+      const collected = state;
+      await foldPages(query, this.#sql, id, decoder.version, this.#pageSize, (row) => {
+        const event = decoder.decode(row);
+        aggregate.loadFromHistory([event]);
+        if (collected.events) {
+          collected.events.push(event);
+          if (collected.events.length > MAX_CACHED_EVENTS) collected.events = undefined;
+        }
+      });
+      if (cache) cache.current = state;
+      if (aggregate.version === 0) return null;
+      this.#flagOverdueSnapshot(type, aggregate, state);
+      return aggregate;
+    });
+  }
+
+  #build<T extends AggregateRoot>(
+    type: AggregateClass<T>,
+    id: string,
+    state: RetryCache,
+    events: readonly object[],
+  ): T | null {
+    const aggregate = new type(id);
+    if (state.snapshot) aggregate.restoreSnapshot(state.snapshot.state, state.snapshot.version);
+    aggregate.loadFromHistory(events);
+    if (aggregate.version === 0) return null;
+    this.#flagOverdueSnapshot(type, aggregate, state);
+    return aggregate;
+  }
+
+  /** A missing or outdated snapshot of a long enough stream is written on the next save. */
+  #flagOverdueSnapshot(type: AggregateClass, aggregate: AggregateRoot, state: RetryCache): void {
+    const policy = snapshotPolicyOf(type);
+    if (!policy) return;
+    if (state.outdated || (!state.snapshot && aggregate.version >= policy.every))
+      markSnapshotDue(aggregate);
   }
 }
 

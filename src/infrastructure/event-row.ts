@@ -1,12 +1,16 @@
 import type { EventMetadata, StoredEvent } from '../domain/event-envelope';
 
-/** A row of the `events` table as node-postgres returns it (jsonb already parsed). */
-export interface EventRow {
-  readonly id: string;
+/** The columns a fold reads (jsonb already parsed by node-postgres). */
+export interface FoldRow {
+  readonly version: number;
   readonly aggregate_type: string;
   readonly event_type: string;
-  readonly version: number;
   readonly payload: unknown;
+}
+
+/** A whole row of the `events` table as node-postgres returns it. */
+export interface EventRow extends FoldRow {
+  readonly id: string;
   readonly metadata: EventMetadata;
   readonly created_at: Date;
 }

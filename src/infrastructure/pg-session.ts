@@ -1,8 +1,13 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import type { NamedSql } from './event-sql';
 
 /** The part of a node-postgres client the repository uses. */
 interface PgClient {
-  query(text: string, values?: readonly unknown[]): Promise<{ rows: unknown[] }>;
+  query(config: {
+    text: string;
+    values?: readonly unknown[];
+    name?: string;
+  }): Promise<{ rows: unknown[] }>;
 }
 
 /** TypeORM's PostgreSQL driver, reduced to its pool access. */
@@ -13,37 +18,40 @@ interface PooledDriver {
 /**
  * Runs the repository's statements. Outside a caller's transaction it borrows a connection from
  * TypeORM's own pg pool (the driver's, so pool size, timeouts and shutdown stay TypeORM's) and
- * sends one statement in autocommit: one round trip, one transaction. Inside a caller's
- * transaction it goes through that EntityManager's QueryRunner, wrapping writes in a savepoint so
- * a rejected append leaves the caller's transaction usable.
+ * sends one statement in autocommit: one round trip, one transaction. Statements are prepared
+ * once per connection under a stable name unless disabled (PgBouncer before 1.21 in transaction
+ * mode cannot follow named statements). Inside a caller's transaction it goes through that
+ * EntityManager's QueryRunner, wrapping writes in a savepoint so a rejected append leaves the
+ * caller's transaction usable.
  */
 export class PgSession {
-  readonly #dataSource: DataSource;
-
-  constructor(dataSource: DataSource) {
-    this.#dataSource = dataSource;
-  }
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly prepare: boolean,
+  ) {}
 
   /** Runs a read and returns its rows. */
-  async query<R>(sql: string, params: readonly unknown[], manager?: EntityManager): Promise<R[]> {
-    if (manager) return (await manager.query(sql, params as unknown[])) as R[];
-    return this.#withClient(async (client) => (await client.query(sql, params)).rows as R[]);
+  async query<R>(sql: NamedSql, params: readonly unknown[], manager?: EntityManager): Promise<R[]> {
+    if (manager) return (await manager.query(sql.text, params as unknown[])) as R[];
+    return this.withClient(
+      async (client) => (await client.query(this.#config(sql, params))).rows as R[],
+    );
   }
 
   /** Runs a write: autocommit on the pool, or within a savepoint of the caller's transaction. */
-  async execute(sql: string, params: readonly unknown[], manager?: EntityManager): Promise<void> {
+  async execute(sql: NamedSql, params: readonly unknown[], manager?: EntityManager): Promise<void> {
     if (!manager) {
-      await this.#withClient((client) => client.query(sql, params));
+      await this.withClient((client) => client.query(this.#config(sql, params)));
       return;
     }
     const runner = manager.queryRunner;
     if (!runner?.isTransactionActive) {
-      await manager.query(sql, params as unknown[]);
+      await manager.query(sql.text, params as unknown[]);
       return;
     }
     await runner.query('SAVEPOINT tessera_append');
     try {
-      await runner.query(sql, params as unknown[]);
+      await runner.query(sql.text, params as unknown[]);
     } catch (error) {
       await runner.query('ROLLBACK TO SAVEPOINT tessera_append');
       throw error;
@@ -51,8 +59,29 @@ export class PgSession {
     await runner.query('RELEASE SAVEPOINT tessera_append');
   }
 
-  async #withClient<T>(work: (client: PgClient) => Promise<T>): Promise<T> {
-    const driver = this.#dataSource.driver as unknown as PooledDriver;
+  /**
+   * Runs `work` on one pooled connection, or on the caller's transaction when a manager is
+   * given, passing a query function bound to it (for multi-statement reads such as paging).
+   */
+  async session<T>(
+    manager: EntityManager | undefined,
+    work: (query: <R>(sql: NamedSql, params: readonly unknown[]) => Promise<R[]>) => Promise<T>,
+  ): Promise<T> {
+    if (manager) return work((sql, params) => this.query(sql, params, manager));
+    return this.withClient((client) =>
+      work(
+        async <R>(sql: NamedSql, params: readonly unknown[]) =>
+          (await client.query(this.#config(sql, params))).rows as R[],
+      ),
+    );
+  }
+
+  #config(sql: NamedSql, values: readonly unknown[]) {
+    return this.prepare ? { name: sql.name, text: sql.text, values } : { text: sql.text, values };
+  }
+
+  private async withClient<T>(work: (client: PgClient) => Promise<T>): Promise<T> {
+    const driver = this.dataSource.driver as unknown as PooledDriver;
     const [client, release] = await driver.obtainMasterConnection();
     try {
       const result = await work(client);
@@ -70,7 +99,8 @@ export class PgSession {
 function isConnectionError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   // Errors with a SQLSTATE come from a live server; anything else (ECONNRESET, a terminated
-  // connection, a client-side timeout) means the connection can no longer be trusted.
+  // connection, a client-side timeout) means the connection can no longer be trusted. Class 57P
+  // (admin shutdown) and 08 (connection exception) come from a server that is going away.
   return (
     !(typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) ||
     code.startsWith('57P') ||

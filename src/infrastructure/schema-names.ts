@@ -17,3 +17,6 @@ export const POSITION_CONSTRAINT = 'uq_events_position';
 
 /** Check constraint that keeps versions 1-based. */
 export const VERSION_POSITIVE_CONSTRAINT = 'ck_events_version_positive';
+
+/** Table of the latest snapshot per aggregate (derived data: rebuilt from events at will). */
+export const SNAPSHOTS_TABLE = 'snapshots';

@@ -1,7 +1,13 @@
 import { MigrationInterface } from 'typeorm';
 import { CreateEventsTable1732500000000 } from './1732500000000-CreateEventsTable';
+import { CreateSnapshots1732500001000 } from './1732500001000-CreateSnapshots';
+import { AppendOnlyEvents1732500002000 } from './1732500002000-AppendOnlyEvents';
 
-export { CreateEventsTable1732500000000 };
+export {
+  CreateEventsTable1732500000000,
+  CreateSnapshots1732500001000,
+  AppendOnlyEvents1732500002000,
+};
 
 /**
  * Tessera's schema migrations, oldest first.
@@ -11,4 +17,6 @@ export { CreateEventsTable1732500000000 };
  */
 export const TESSERA_MIGRATIONS: Array<new () => MigrationInterface> = [
   CreateEventsTable1732500000000,
+  CreateSnapshots1732500001000,
+  AppendOnlyEvents1732500002000,
 ];

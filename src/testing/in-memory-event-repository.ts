@@ -59,7 +59,7 @@ export class InMemoryEventRepository implements AggregateRepository {
       // Check every stream before touching any, so a conflict writes nothing.
       for (const stream of batch.streams) {
         const actual = this.#streams.get(stream.aggregate.id)?.length ?? 0;
-        if (actual > stream.expectedVersion) {
+        if (actual !== stream.expectedVersion) {
           throw new ConcurrencyError(
             stream.aggregate.id,
             stream.aggregateType,

@@ -10,6 +10,7 @@ import {
 import { aggregateRepositoryContract } from '../../src/testing';
 import { BankAccount, Owner } from '../../examples/bank-account';
 import { useTestDatabase } from '../support/database';
+import { forgeEvents } from '../support/forge-events';
 
 const ada = new Owner('Ada Lovelace', 'ada@example.com');
 
@@ -89,7 +90,8 @@ describe('EventRepository on PostgreSQL', () => {
     it('rejects a stored payload that fails validation with InvalidEventError naming id, version and type', async () => {
       const repository = new EventRepository(db.dataSource);
       const account = await openAccount(repository, [10]);
-      await db.dataSource.query(
+      await forgeEvents(
+        db.dataSource,
         `UPDATE events SET payload = '{"amount": -5}' WHERE aggregate_id = $1 AND version = 2`,
         [account.id],
       );
@@ -108,7 +110,8 @@ describe('EventRepository on PostgreSQL', () => {
     it('rejects an unknown event_type with UnknownEventTypeError', async () => {
       const repository = new EventRepository(db.dataSource);
       const account = await openAccount(repository, [10]);
-      await db.dataSource.query(
+      await forgeEvents(
+        db.dataSource,
         `UPDATE events SET event_type = 'BankAccount.Vanished' WHERE aggregate_id = $1 AND version = 2`,
         [account.id],
       );
@@ -121,9 +124,11 @@ describe('EventRepository on PostgreSQL', () => {
     it('detects a version gap instead of replaying around it', async () => {
       const repository = new EventRepository(db.dataSource);
       const account = await openAccount(repository, [10, 20]);
-      await db.dataSource.query('DELETE FROM events WHERE aggregate_id = $1 AND version = 2', [
-        account.id,
-      ]);
+      await forgeEvents(
+        db.dataSource,
+        'DELETE FROM events WHERE aggregate_id = $1 AND version = 2',
+        [account.id],
+      );
       const error = await repository.load(BankAccount, account.id).catch((e: unknown) => e);
       expect(error).to.be.instanceOf(CorruptedStreamError);
       expect(error).to.include({ expectedVersion: 2, foundVersion: 3 });

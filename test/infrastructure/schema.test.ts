@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { createTesseraDataSource } from '../../src/infrastructure/tessera-data-source';
 import { AGGREGATE_VERSION_CONSTRAINT, EVENTS_TABLE } from '../../src/infrastructure/schema-names';
 import { createScratchDatabase } from '../../support/local-postgres';
+import { TESSERA_MIGRATIONS } from '../../src/migrations';
 import { ensureTestServer, useTestDatabase } from '../support/database';
 
 interface ColumnRow {
@@ -156,24 +157,25 @@ describe('events table schema (migration CreateEventsTable)', () => {
   });
 });
 
-describe('CreateEventsTable migration reversibility', () => {
-  it('drops the table on undo and recreates it on the next run', async function () {
+describe('Tessera migrations reversibility', () => {
+  it('undoes every migration back to an empty schema and reapplies them all', async function () {
     this.timeout(120_000);
     const { url } = await ensureTestServer();
     const scratch = await createScratchDatabase(url, 'tessera_revert');
     const dataSource = createTesseraDataSource({ url: scratch.url, poolSize: 2 });
+    const names = TESSERA_MIGRATIONS.map((migration) => new migration().name);
     try {
       await dataSource.initialize();
-      await dataSource.runMigrations();
+      const applied = await dataSource.runMigrations();
+      expect(applied.map((migration) => migration.name)).to.deep.equal(names);
       expect(await tableExists(dataSource)).to.equal(true);
 
-      await dataSource.undoLastMigration();
+      for (let i = 0; i < names.length; i++) await dataSource.undoLastMigration();
       expect(await tableExists(dataSource)).to.equal(false);
+      expect(await userTables(dataSource)).to.deep.equal(['migrations']);
 
       const rerun = await dataSource.runMigrations();
-      expect(rerun.map((migration) => migration.name)).to.deep.equal([
-        'CreateEventsTable1732500000000',
-      ]);
+      expect(rerun.map((migration) => migration.name)).to.deep.equal(names);
       expect(await tableExists(dataSource)).to.equal(true);
     } finally {
       if (dataSource.isInitialized) await dataSource.destroy();
@@ -181,3 +183,10 @@ describe('CreateEventsTable migration reversibility', () => {
     }
   });
 });
+
+async function userTables(dataSource: DataSource): Promise<string[]> {
+  const rows: { table_name: string }[] = await dataSource.query(
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name`,
+  );
+  return rows.map((row) => row.table_name);
+}

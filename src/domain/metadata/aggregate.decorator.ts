@@ -2,6 +2,29 @@ import { RegistrationError } from '../errors/registration-error';
 
 const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_.:-]{0,254}$/;
 const typeNames = new WeakMap<object, string>();
+const snapshotPolicies = new WeakMap<object, SnapshotPolicy>();
+
+/** Options of {@link Aggregate}. */
+export interface AggregateOptions {
+  /**
+   * Write a snapshot of the aggregate's state every this many events (in the same statement as
+   * the events that reach the multiple), so a load reads the snapshot and only the events after
+   * it. Off when omitted.
+   */
+  readonly snapshotEvery?: number;
+  /**
+   * Version of the snapshot's shape. Bump it when the aggregate's fields change: snapshots of
+   * another version are ignored on load (the events are replayed instead) and replaced on the
+   * next save. Default 1.
+   */
+  readonly snapshotVersion?: number;
+}
+
+/** The snapshot policy of an aggregate class. */
+export interface SnapshotPolicy {
+  readonly every: number;
+  readonly version: number;
+}
 const namesInUse = new Map<string, object>();
 
 /**
@@ -14,8 +37,19 @@ const namesInUse = new Map<string, object>();
  * export class BankAccount extends AggregateRoot { ... }
  * ```
  */
-export function Aggregate(name: string) {
+export function Aggregate(name: string, options: AggregateOptions = {}) {
   return (target: abstract new (...args: never[]) => object): void => {
+    const { snapshotEvery, snapshotVersion = 1 } = options;
+    if (snapshotEvery !== undefined && !(Number.isInteger(snapshotEvery) && snapshotEvery > 0)) {
+      throw new RegistrationError(
+        `aggregate ${name}: snapshotEvery must be a positive integer, got ${snapshotEvery}`,
+      );
+    }
+    if (!(Number.isInteger(snapshotVersion) && snapshotVersion > 0)) {
+      throw new RegistrationError(
+        `aggregate ${name}: snapshotVersion must be a positive integer, got ${snapshotVersion}`,
+      );
+    }
     if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
       throw new RegistrationError(
         `aggregate type name ${JSON.stringify(name)} on ${target.name} is invalid: use 1-255 characters, a letter first, then letters, digits, '_', '.', ':' or '-'`,
@@ -29,6 +63,9 @@ export function Aggregate(name: string) {
     }
     namesInUse.set(name, target);
     typeNames.set(target, name);
+    if (snapshotEvery !== undefined) {
+      snapshotPolicies.set(target, { every: snapshotEvery, version: snapshotVersion });
+    }
   };
 }
 
@@ -44,4 +81,9 @@ export function aggregateTypeName(type: object): string {
     );
   }
   return name;
+}
+
+/** The snapshot policy of an aggregate class, or undefined when it takes no snapshots. */
+export function snapshotPolicyOf(type: object): SnapshotPolicy | undefined {
+  return snapshotPolicies.get(type);
 }

@@ -155,6 +155,23 @@ export function aggregateRepositoryContract(
       );
     });
 
+    it('rejects a save that would leave a gap in a shorter stream, writing nothing', async () => {
+      const counter = ContractCounter.create(randomUUID(), 'gap');
+      counter.increment();
+      counter.markCommitted(); // as if loaded from another store at version 2
+      counter.increment();
+      await assert.rejects(repository.save(counter), (e: unknown) => {
+        assert.ok(e instanceof ConcurrencyError);
+        assert.equal(e.expectedVersion, 2);
+        assert.equal(e.actualVersion, 0);
+        return true;
+      });
+      assert.equal((await repository.readStream(counter.id)).length, 0);
+      const fresh = ContractCounter.create(randomUUID(), 'gap in batch');
+      await assert.rejects(repository.saveAll([fresh, counter]), ConcurrencyError);
+      assert.equal(await repository.find(ContractCounter, fresh.id), null);
+    });
+
     it('saveAll writes all aggregates or none', async () => {
       const existing = await created(0);
       const stale = await repository.load(ContractCounter, existing.id);

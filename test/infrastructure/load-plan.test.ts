@@ -1,0 +1,47 @@
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import { buildEventSql } from '../../src/infrastructure/event-sql';
+import { useTestDatabase } from '../support/database';
+
+interface PlanNode {
+  'Node Type': string;
+  'Index Name'?: string;
+  Plans?: PlanNode[];
+}
+
+function nodes(plan: PlanNode): PlanNode[] {
+  return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
+}
+
+describe('EventRepository load query plan', () => {
+  const db = useTestDatabase();
+
+  it('reads a stream through the (aggregate_id, version) index', async () => {
+    // Enough rows over enough aggregates that a sequential scan would be the wrong plan.
+    await db.dataSource.query(
+      `INSERT INTO events (aggregate_id, aggregate_type, event_type, version, payload, metadata)
+       SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(a), 12, '0'))::uuid, 'Plan', 'Plan.E', v, '{}', '{}'
+       FROM generate_series(1, 2000) a, generate_series(1, 10) v`,
+    );
+    await db.dataSource.query('ANALYZE events');
+    const sql = buildEventSql('events', 'snapshots');
+    const queryRunner = db.dataSource.createQueryRunner();
+    try {
+      await queryRunner.query(`PREPARE load_page AS ${sql.selectPage.text}`);
+      // Force the generic plan: the one a prepared statement settles on after five executions.
+      await queryRunner.query("SET plan_cache_mode = 'force_generic_plan'");
+      const [row] = await queryRunner.query(
+        `EXPLAIN (FORMAT JSON) EXECUTE load_page('${randomUUID()}', 0, 1000)`,
+      );
+      const plan = nodes(row['QUERY PLAN'][0].Plan);
+      const scans = plan.filter((n) => /Scan/.test(n['Node Type']));
+      expect(scans.map((n) => n['Node Type'])).to.deep.equal(['Index Scan']);
+      expect(['uq_events_aggregate_version', 'idx_events_aggregate']).to.include(
+        scans[0]['Index Name'],
+      );
+      expect(plan.map((n) => n['Node Type'])).not.to.include('Sort');
+    } finally {
+      await queryRunner.release();
+    }
+  });
+});

@@ -1,0 +1,133 @@
+import { expect } from 'chai';
+import { IsInt, Min } from 'class-validator';
+import { randomUUID } from 'node:crypto';
+import {
+  Aggregate,
+  AggregateRoot,
+  Apply,
+  ConcurrencyError,
+  DomainEvent,
+  EventRepository,
+} from '../../src';
+import { useTestDatabase } from '../support/database';
+
+@DomainEvent('Test.Snap.Added')
+class Added {
+  @IsInt() @Min(1) readonly amount: number;
+  constructor(amount: number) {
+    this.amount = amount;
+  }
+}
+
+@Aggregate('Test.Snap.Tally', { snapshotEvery: 3 })
+class Tally extends AggregateRoot {
+  total = 0;
+  applied = 0;
+  add(amount: number): void {
+    this.raise(new Added(amount));
+  }
+  @Apply(Added)
+  protected onAdded(event: Added): void {
+    this.total += event.amount;
+    this.applied += 1;
+  }
+}
+
+interface SnapshotRow {
+  version: number;
+  schema_version: number;
+  state: { total: number; applied: number };
+}
+
+describe('EventRepository snapshots', () => {
+  const db = useTestDatabase();
+  const snapshotOf = async (id: string): Promise<SnapshotRow | undefined> =>
+    (
+      await db.dataSource.query(
+        'SELECT version, schema_version, state FROM snapshots WHERE aggregate_id = $1',
+        [id],
+      )
+    )[0];
+
+  async function tallyWith(repository: EventRepository, saves: number[][]): Promise<Tally> {
+    const tally = new Tally(randomUUID());
+    for (const amounts of saves) {
+      for (const amount of amounts) tally.add(amount);
+      await repository.save(tally);
+    }
+    return tally;
+  }
+
+  it('writes a snapshot when a save reaches the interval, with the state after that save', async () => {
+    const repository = new EventRepository(db.dataSource);
+    const tally = await tallyWith(repository, [[1, 2], [3, 4], [5]]);
+    expect(await snapshotOf(tally.id)).to.deep.include({ version: 4, schema_version: 1 });
+    expect((await snapshotOf(tally.id))?.state).to.deep.equal({ total: 10, applied: 4 });
+    await tallyWith(repository, []);
+    tally.add(6);
+    await repository.save(tally); // version 6: the next multiple of 3
+    expect(await snapshotOf(tally.id)).to.deep.include({ version: 6 });
+  });
+
+  it('loads from the snapshot plus the events after it', async () => {
+    const repository = new EventRepository(db.dataSource);
+    const tally = await tallyWith(repository, [[1, 1, 1], [1]]);
+    // A doctored snapshot proves it is read: the replay alone would give total 4.
+    await db.dataSource.query(
+      `UPDATE snapshots SET state = '{"total": 100, "applied": 3}' WHERE aggregate_id = $1`,
+      [tally.id],
+    );
+    const loaded = await repository.load(Tally, tally.id);
+    expect(loaded.version).to.equal(4);
+    expect(loaded.total).to.equal(101);
+    expect(loaded.applied).to.equal(4);
+  });
+
+  it('ignores a snapshot of another snapshot version and replaces it on the next save', async () => {
+    const repository = new EventRepository(db.dataSource);
+    const tally = await tallyWith(repository, [[2, 2, 2], [2]]);
+    await db.dataSource.query(
+      `UPDATE snapshots SET schema_version = 99, state = '{"total": -1, "applied": 0}' WHERE aggregate_id = $1`,
+      [tally.id],
+    );
+    const loaded = await repository.load(Tally, tally.id);
+    expect(loaded.total).to.equal(8);
+    loaded.add(1); // version 5: not a multiple of 3, but the outdated snapshot is replaced
+    await repository.save(loaded);
+    expect(await snapshotOf(tally.id)).to.deep.equal({
+      version: 5,
+      schema_version: 1,
+      state: { total: 9, applied: 5 },
+    });
+  });
+
+  it('writes no snapshot when the save that carries it loses a conflict', async () => {
+    const repository = new EventRepository(db.dataSource);
+    const tally = await tallyWith(repository, [[1]]);
+    const stale = await repository.load(Tally, tally.id);
+    await repository.update(Tally, tally.id, (t) => t.add(1));
+    stale.add(5);
+    stale.add(5);
+    await repository.save(stale).then(
+      () => expect.fail('stale save succeeded'),
+      (e: unknown) => expect(e).to.be.instanceOf(ConcurrencyError),
+    );
+    expect(await snapshotOf(tally.id)).to.equal(undefined);
+  });
+
+  it('update() retries from snapshot and cache to a state equal to a full replay', async () => {
+    const repository = new EventRepository(db.dataSource);
+    const tally = await tallyWith(repository, [[1, 1, 1, 1]]);
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        repository.update(Tally, tally.id, (t) => t.add(i + 1), { retries: 50, baseDelayMs: 1 }),
+      ),
+    );
+    const loaded = await repository.load(Tally, tally.id);
+    await db.dataSource.query('DELETE FROM snapshots WHERE aggregate_id = $1', [tally.id]);
+    const replayed = await repository.load(Tally, tally.id);
+    expect(loaded.version).to.equal(12);
+    expect({ ...loaded }).to.deep.equal({ ...replayed });
+    expect(replayed.total).to.equal(4 + 36);
+  });
+});
