@@ -1,3 +1,4 @@
+import { Type } from 'class-transformer';
 import { Aggregate, AggregateRoot, Apply, DomainError } from '../../src';
 import { AccountClosedError, InsufficientFundsError, NonZeroBalanceError } from './errors';
 import { AccountClosed, AccountOpened, MoneyDeposited, MoneyWithdrawn, Owner } from './events';
@@ -6,9 +7,9 @@ import { AccountClosed, AccountOpened, MoneyDeposited, MoneyWithdrawn, Owner } f
  * A bank account: deposits, withdrawals down to an overdraft limit, closing at zero.
  * Commands check rules and raise events; only the `@Apply` handlers change state.
  */
-@Aggregate('BankAccount')
+@Aggregate('BankAccount', { snapshotEvery: 100 })
 export class BankAccount extends AggregateRoot {
-  owner: Owner | null = null;
+  @Type(() => Owner) owner: Owner | null = null;
   currency = '';
   balance = 0;
   overdraftLimit = 0;

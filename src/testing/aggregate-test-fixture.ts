@@ -2,6 +2,7 @@ import { AssertionError, deepStrictEqual } from 'node:assert';
 import { isDeepStrictEqual } from 'node:util';
 import { AggregateRoot, type AggregateClass } from '../domain/aggregate-root';
 import { EventSerializer } from '../domain/event-serializer';
+import { snapshotPolicyOf } from '../domain/metadata/aggregate.decorator';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any error class, whatever its constructor
 type ErrorClass = abstract new (...args: any[]) => Error;
@@ -136,6 +137,7 @@ export class AggregateTestFixture<T extends AggregateRoot> {
     const recorded = aggregate.getUncommittedEvents();
     for (const event of recorded) this.#roundTrip(event, 'recorded');
     this.#assertStateFromEvents(aggregate, aggregate === start ? given : [], recorded);
+    this.#assertSnapshotRoundTrip(aggregate, aggregate.version + recorded.length);
     return { aggregate };
   }
 
@@ -153,6 +155,25 @@ export class AggregateTestFixture<T extends AggregateRoot> {
       });
     }
     return back;
+  }
+
+  /** For a class with a snapshot policy: the snapshot must restore the very same state. */
+  #assertSnapshotRoundTrip(aggregate: T, version: number): void {
+    if (!snapshotPolicyOf(this.type) || version === 0) return;
+    const restored = new this.type(aggregate.id);
+    restored.restoreSnapshot(JSON.parse(JSON.stringify(aggregate.toSnapshot())) as object, version);
+    const live = { ...aggregate };
+    const fromSnapshot = { ...restored };
+    if (!isDeepStrictEqual(live, fromSnapshot)) {
+      throw new AssertionError({
+        message:
+          `${this.type.name}'s snapshot does not restore its state: annotate nested value objects ` +
+          'with @Type(() => TheClass), Dates with @Type(() => Date), bigints with @BigIntProperty(), ' +
+          'or override toSnapshot()/restoreSnapshot()',
+        actual: fromSnapshot,
+        expected: live,
+      });
+    }
   }
 
   #assertStateFromEvents(
