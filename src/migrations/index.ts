@@ -2,11 +2,15 @@ import { MigrationInterface } from 'typeorm';
 import { CreateEventsTable1732500000000 } from './1732500000000-CreateEventsTable';
 import { CreateSnapshots1732500001000 } from './1732500001000-CreateSnapshots';
 import { AppendOnlyEvents1732500002000 } from './1732500002000-AppendOnlyEvents';
+import { CreatePublication1732500003000 } from './1732500003000-CreatePublication';
+import { CreateProjectionCheckpoints1732500004000 } from './1732500004000-CreateProjectionCheckpoints';
 
 export {
   CreateEventsTable1732500000000,
   CreateSnapshots1732500001000,
   AppendOnlyEvents1732500002000,
+  CreatePublication1732500003000,
+  CreateProjectionCheckpoints1732500004000,
 };
 
 /**
@@ -19,4 +23,6 @@ export const TESSERA_MIGRATIONS: Array<new () => MigrationInterface> = [
   CreateEventsTable1732500000000,
   CreateSnapshots1732500001000,
   AppendOnlyEvents1732500002000,
+  CreatePublication1732500003000,
+  CreateProjectionCheckpoints1732500004000,
 ];

@@ -201,8 +201,8 @@ export class LogicalReplicationConsumer {
         if (!open || !message.commitEndLsn) return;
         this.#ready.push({
           xid: open.xid,
-          commitLsn: message.commitLsn ?? open.commitLsn,
-          commitEndLsn: message.commitEndLsn,
+          commitLsn: normalLsn(message.commitLsn ?? open.commitLsn),
+          commitEndLsn: normalLsn(message.commitEndLsn),
           commitTime: new Date(Number(message.commitTime.valueOf() / 1000n)),
           events: open.events.map(toFeedEvent),
         });
@@ -316,6 +316,11 @@ export class LogicalReplicationConsumer {
       await client.end();
     }
   }
+}
+
+/** The library zero-pads LSNs; PostgreSQL prints (and compares as text) without padding. */
+function normalLsn(lsn: string): string {
+  return formatLsn(parseLsn(lsn));
 }
 
 function isConnectionEnd(error: unknown): boolean {

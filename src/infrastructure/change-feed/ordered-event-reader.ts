@@ -106,14 +106,15 @@ export class OrderedEventReader {
 
 function selectPageSql(table: string, guarded: boolean): string {
   return (
-    'SELECT id, aggregate_id, aggregate_type, event_type, version, payload, metadata, created_at, ' +
-    'position::text AS position, transaction_id::text AS transaction_id ' +
-    `FROM ${table} WHERE (transaction_id, position) > ($1::xid8, $2::bigint) ` +
+    'SELECT e.id, e.aggregate_id, e.aggregate_type, e.event_type, e.version, e.payload, e.metadata, ' +
+    'e.created_at, e.position::text AS position, e.transaction_id::text AS transaction_id ' +
+    `FROM ${table} e WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint) ` +
     // The guard: rows of transactions that may still be running (and of younger ones, which can
     // commit before them) wait until every older transaction has finished.
-    (guarded ? 'AND transaction_id < pg_snapshot_xmin(pg_current_snapshot()) ' : '') +
-    'AND ($3::varchar[] IS NULL OR aggregate_type = ANY($3::varchar[])) ' +
-    'AND ($4::varchar[] IS NULL OR event_type = ANY($4::varchar[])) ' +
-    'ORDER BY transaction_id, position LIMIT $5'
+    (guarded ? 'AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot()) ' : '') +
+    'AND ($3::varchar[] IS NULL OR e.aggregate_type = ANY($3::varchar[])) ' +
+    'AND ($4::varchar[] IS NULL OR e.event_type = ANY($4::varchar[])) ' +
+    // Qualified on purpose: a bare name would sort by the text output columns of the same name.
+    'ORDER BY e.transaction_id, e.position LIMIT $5'
   );
 }

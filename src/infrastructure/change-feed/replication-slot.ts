@@ -35,8 +35,8 @@ export function assertSlotName(name: string): void {
 
 const SELECT_SLOT = `
   SELECT slot_name, plugin, active, confirmed_flush_lsn::text AS confirmed_flush_lsn,
-         COALESCE(pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn), 0)::float8 AS lag_bytes,
-         COALESCE(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn), 0)::float8 AS retained_bytes,
+         COALESCE(pg_wal_lsn_diff(pg_current_wal_insert_lsn(), confirmed_flush_lsn), 0)::float8 AS lag_bytes,
+         COALESCE(pg_wal_lsn_diff(pg_current_wal_insert_lsn(), restart_lsn), 0)::float8 AS retained_bytes,
          wal_status
     FROM pg_replication_slots WHERE slot_name = $1 AND database = current_database()`;
 

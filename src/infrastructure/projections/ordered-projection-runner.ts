@@ -1,0 +1,148 @@
+import type { ClientConfig } from 'pg';
+import type { DataSource } from 'typeorm';
+import { EventSerializer } from '../../domain/event-serializer';
+import type { Projection } from '../../domain/projection';
+import type { ChangeFeedListener } from '../change-feed/change-feed-listener';
+import { OrderedEventReader } from '../change-feed/ordered-event-reader';
+import { OrderedFeedSubscription } from '../change-feed/ordered-feed-subscription';
+import type { FeedPage } from '../change-feed/ordered-event-reader';
+import { pgClientConfigOf } from '../change-feed/pg-client-config';
+import { applyFeedEvents } from './apply-feed-events';
+import { untilAborted } from './until-aborted';
+import { ExclusiveRunner } from './exclusive-runner';
+import type { ProjectionContext } from './projection-context';
+import { ProjectionCheckpointMovedError } from './projection-checkpoint-moved-error';
+import {
+  ProjectionCheckpointStore,
+  sameProjectionCheckpoint,
+  type ProjectionCheckpoint,
+} from './projection-checkpoint-store';
+
+/** Options of {@link OrderedProjectionRunner}. */
+export interface OrderedProjectionRunnerOptions {
+  /** Deserializes payloads for the handlers. Default: a serializer over the global registry. */
+  readonly serializer?: EventSerializer;
+  /** Events per batch (one transaction each). Default 500. */
+  readonly batchSize?: number;
+  /** Longest wait between reads while idle. Default 1000 ms. */
+  readonly pollIntervalMs?: number;
+  /** Wakes the runner when writers NOTIFY (see ChangeFeedNotifier). */
+  readonly listener?: ChangeFeedListener;
+  /** How often a standby runner tries to become the active one. Default 1000 ms. */
+  readonly lockRetryMs?: number;
+  /** Connection that holds the runner lock. Default: the DataSource's server and credentials. */
+  readonly lockConnection?: ClientConfig;
+  /** Schema of the events and checkpoint tables; the search_path when omitted. */
+  readonly schema?: string;
+  /** Told about failed batches and lost connections; the runner retries on its own. */
+  readonly onError?: (error: unknown) => void;
+}
+
+/**
+ * Keeps a projection up to date from the ordered feed, in the background. Each batch is applied
+ * in one transaction that also moves the projection's checkpoint, so a crash at any point
+ * neither loses nor repeats an effect. Start it in every process you like: a session advisory
+ * lock keeps one runner active per projection, and a standby takes over when the active one
+ * stops or dies.
+ *
+ * @example
+ * ```ts
+ * const runner = new OrderedProjectionRunner(dataSource, balances, { listener });
+ * runner.start();
+ * // ...
+ * await runner.stop();
+ * ```
+ */
+export class OrderedProjectionRunner {
+  readonly projection: Projection<ProjectionContext>;
+  readonly #dataSource: DataSource;
+  readonly #options: OrderedProjectionRunnerOptions;
+  readonly #serializer: EventSerializer;
+  readonly #store: ProjectionCheckpointStore;
+  readonly #reader: OrderedEventReader;
+  readonly #exclusive: ExclusiveRunner;
+  #expected: ProjectionCheckpoint | undefined;
+  #applied = 0;
+
+  constructor(
+    dataSource: DataSource,
+    projection: Projection<ProjectionContext>,
+    options: OrderedProjectionRunnerOptions = {},
+  ) {
+    this.projection = projection;
+    this.#dataSource = dataSource;
+    this.#options = options;
+    this.#serializer = options.serializer ?? new EventSerializer();
+    this.#store = new ProjectionCheckpointStore(dataSource, { schema: options.schema });
+    this.#reader = new OrderedEventReader(dataSource, { schema: options.schema });
+    this.#exclusive = new ExclusiveRunner({
+      connection:
+        options.lockConnection ??
+        pgClientConfigOf(dataSource, `tessera projection ${projection.name}`),
+      name: projection.name,
+      retryMs: options.lockRetryMs ?? 1000,
+      onError: options.onError,
+      work: (signal) => this.#work(signal),
+    });
+  }
+
+  /** Whether this runner is the projection's active one. */
+  get active(): boolean {
+    return this.#exclusive.active;
+  }
+
+  /** Events this runner has applied (committed) since it was created. */
+  get appliedEvents(): number {
+    return this.#applied;
+  }
+
+  /** Starts competing to be the active runner, in the background. */
+  start(): void {
+    this.#exclusive.start();
+  }
+
+  /** Stops after the batch in progress and lets a standby take over. */
+  stop(): Promise<void> {
+    return this.#exclusive.stop();
+  }
+
+  async #work(signal: AbortSignal): Promise<void> {
+    const subscription = new OrderedFeedSubscription({
+      reader: this.#reader,
+      from: async () => {
+        this.#expected = await this.#store.load(this.projection.name);
+        return this.#expected.feed;
+      },
+      handler: (page) => this.#applyPage(page),
+      batchSize: this.#options.batchSize,
+      eventTypes: this.projection.eventTypes,
+      aggregateTypes: this.projection.aggregateTypes,
+      pollIntervalMs: this.#options.pollIntervalMs,
+      listener: this.#options.listener,
+      onError: this.#options.onError,
+    });
+    subscription.start();
+    await untilAborted(signal);
+    await subscription.stop();
+  }
+
+  async #applyPage(page: FeedPage): Promise<void> {
+    const expected = this.#expected;
+    if (!expected) throw new ProjectionCheckpointMovedError(this.projection.name);
+    const next: ProjectionCheckpoint = { feed: page.checkpoint, lsn: expected.lsn };
+    let applied = 0;
+    await this.#dataSource.transaction(async (manager) => {
+      const stored = await this.#store.lock(manager, this.projection.name);
+      // Fencing: only the runner whose view of the checkpoint is current may move it.
+      if (!sameProjectionCheckpoint(stored, expected)) {
+        throw new ProjectionCheckpointMovedError(this.projection.name);
+      }
+      applied = await applyFeedEvents(this.projection, page.events, this.#serializer, {
+        manager,
+      });
+      await this.#store.save(manager, this.projection.name, next);
+    });
+    this.#expected = next;
+    this.#applied += applied;
+  }
+}
