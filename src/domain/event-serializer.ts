@@ -1,9 +1,10 @@
-import { instanceToPlain, plainToInstance } from 'class-transformer';
+import { instanceToPlain } from 'class-transformer';
 import { UnknownEventTypeError } from './errors/unknown-event-type-error';
 import { UnserializableEventError } from './errors/unserializable-event-error';
 import { InvalidEventError, type StoredEventLocation } from './errors/invalid-event-error';
 import { assertValidEvent } from './event-validator';
 import { eventRegistry, type EventRegistry } from './metadata/event-registry';
+import { plainToEvent } from './plain-to-event';
 
 /** An event turned into what the `event_type` and `payload` columns hold. */
 export interface SerializedEvent {
@@ -85,7 +86,7 @@ export class EventSerializer {
         location,
       );
     }
-    const event = plainToInstance(info.type, payload) as object;
+    const event = plainToEvent(info.type, payload as Record<string, unknown>);
     assertValidEvent(event, eventType, location);
     return event;
   }

@@ -1,11 +1,20 @@
-import { validateSync, type ValidationError } from 'class-validator';
+import {
+  getMetadataStorage,
+  validateSync,
+  Validator,
+  type ValidationError,
+  type ValidatorOptions,
+} from 'class-validator';
 import {
   InvalidEventError,
   type EventViolation,
   type StoredEventLocation,
 } from './errors/invalid-event-error';
 
-const OPTIONS = { forbidUnknownValues: false, validationError: { target: false, value: false } };
+const OPTIONS: ValidatorOptions = {
+  forbidUnknownValues: false,
+  validationError: { target: false, value: false },
+};
 
 /**
  * Runs the event's class-validator constraints (nested ones too, with `@ValidateNested()`) and
@@ -16,7 +25,7 @@ export function assertValidEvent(
   eventType: string,
   location?: StoredEventLocation,
 ): void {
-  const errors = validateSync(event, OPTIONS);
+  const errors = validate(event);
   if (errors.length > 0) throw new InvalidEventError(eventType, flatten(errors, ''), location);
 }
 
@@ -30,4 +39,89 @@ function flatten(errors: readonly ValidationError[], prefix: string): EventViola
     if (error.children && error.children.length > 0) out.push(...flatten(error.children, property));
   }
   return out;
+}
+
+/** The parts of class-validator's metadata storage and executor used below. */
+interface MetadataStorageLike {
+  readonly validationMetadatas: Map<unknown, unknown[]>;
+  getTargetValidationMetadatas(
+    type: unknown,
+    schema: unknown,
+    always: unknown,
+    strict: unknown,
+    groups?: unknown[],
+  ): unknown[];
+  groupByPropertyName(metadatas: unknown[]): unknown;
+}
+interface ExecutorLike {
+  metadataStorage: MetadataStorageLike;
+  ignoreAsyncValidations: boolean;
+  execute(object: object, schema: undefined, errors: ValidationError[]): void;
+  stripEmptyErrors(errors: ValidationError[]): ValidationError[];
+}
+type ExecutorClass = new (validator: Validator, options: ValidatorOptions) => ExecutorLike;
+
+const validate = buildValidate();
+
+/**
+ * class-validator's `validateSync`, minus its per-call cost: for every object it collects the
+ * class's metadata by scanning every validated class in the process (an `instanceof` per class)
+ * and regroups it. Events are validated on every raise and every replayed row, so the lookup is
+ * memoized per class, recomputed whenever a class is added to the storage. Validation itself,
+ * and every error it reports, is class-validator's own. Falls back to plain `validateSync` if a
+ * future class-validator moves these internals.
+ */
+function buildValidate(): (object: object) => ValidationError[] {
+  let Executor: ExecutorClass | undefined;
+  try {
+    Executor = (
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require('class-validator/cjs/validation/ValidationExecutor') as {
+        ValidationExecutor?: ExecutorClass;
+      }
+    ).ValidationExecutor;
+  } catch {
+    Executor = undefined;
+  }
+  const storage = getMetadataStorage() as unknown as MetadataStorageLike;
+  if (!Executor || !(storage.validationMetadatas instanceof Map))
+    return (object) => validateSync(object, OPTIONS);
+
+  const byClass = new Map<unknown, unknown[]>();
+  const grouped = new WeakMap<unknown[], unknown>();
+  let classCount = -1;
+  const view: MetadataStorageLike = Object.create(storage);
+  view.getTargetValidationMetadatas = (type, schema, always, strict, groups) => {
+    if (schema !== undefined || always || strict || (groups && groups.length > 0)) {
+      return storage.getTargetValidationMetadatas(type, schema, always, strict, groups);
+    }
+    if (storage.validationMetadatas.size !== classCount) {
+      byClass.clear();
+      classCount = storage.validationMetadatas.size;
+    }
+    let metadatas = byClass.get(type);
+    if (!metadatas) {
+      metadatas = storage.getTargetValidationMetadatas(type, schema, always, strict, groups);
+      byClass.set(type, metadatas);
+    }
+    return metadatas;
+  };
+  view.groupByPropertyName = (metadatas) => {
+    let result = grouped.get(metadatas);
+    if (result === undefined) {
+      result = storage.groupByPropertyName(metadatas);
+      grouped.set(metadatas, result);
+    }
+    return result;
+  };
+  const validator = new Validator();
+  const Ctor = Executor;
+  return (object) => {
+    const executor = new Ctor(validator, OPTIONS);
+    executor.metadataStorage = view;
+    executor.ignoreAsyncValidations = true;
+    const errors: ValidationError[] = [];
+    executor.execute(object, undefined, errors);
+    return executor.stripEmptyErrors(errors);
+  };
 }

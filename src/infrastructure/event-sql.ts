@@ -8,9 +8,13 @@ export interface NamedSql {
 
 /** The statements the event repository runs, built once per table name. */
 export interface EventSql {
-  readonly insertOne: NamedSql;
-  readonly insertMany: NamedSql;
-  readonly insertWithSnapshots: NamedSql;
+  /**
+   * The one statement that appends `rows` events (and, with `snapshots`, upserts that many
+   * snapshots). Parameters per event row: id, aggregate id, aggregate type, event type, version,
+   * payload, metadata, and the gap guard: the version that must already exist before this row
+   * (the stream's expected version on its first row when above 0, else 0).
+   */
+  insert(rows: number, snapshots: number): NamedSql;
   readonly selectPage: NamedSql;
   readonly selectStream: NamedSql;
   readonly selectSnapshot: NamedSql;
@@ -18,46 +22,71 @@ export interface EventSql {
 }
 
 const EVENT_COLUMNS = 'id, aggregate_id, aggregate_type, event_type, version, payload, metadata';
-// Each column is one array parameter: the text stays constant (one prepared plan) whatever the
-// number of rows, and the 65,535 bind-parameter limit never applies.
-// $8 is each row's stream's expected version, for the gap guard.
-const eventArrays = (events: string): string =>
-  'SELECT u.id, u.aggregate_id, u.aggregate_type, u.event_type, CASE WHEN u.expected = 0 OR u.version > u.expected + 1 ' +
-  `OR EXISTS (SELECT 1 FROM ${events} e WHERE e.aggregate_id = u.aggregate_id AND e.version = u.expected) ` +
-  'THEN u.version END, u.payload, u.metadata FROM unnest($1::uuid[], $2::uuid[], $3::varchar[], $4::varchar[], ' +
-  '$5::int[], $6::jsonb[], $7::jsonb[], $8::int[]) ' +
-  'AS u(id, aggregate_id, aggregate_type, event_type, version, payload, metadata, expected)';
+/** Parameters per event row in the VALUES form. */
+export const PARAMS_PER_ROW = 8;
+// Up to this many rows an append is one VALUES list, like a hand-written multi-row INSERT; beyond,
+// each column travels as one array parameter (constant text, no 65,535-parameter limit).
+export const MAX_VALUES_ROWS = 64;
 
 /**
  * Builds the repository's SQL for the (validated, quoted) table names. Every value is a bind
  * parameter; only table names are text.
  */
 export function buildEventSql(events: string, snapshots: string): EventSql {
+  // The gap guard: a save whose aggregate claims versions the stream does not have (a stale
+  // instance from another store, a stream cut by archival) gets a NULL version, a NOT NULL
+  // violation, so the statement fails whole instead of writing a gap.
+  const guarded = (id: string, version: string, guard: string): string =>
+    `CASE WHEN ${guard}::int = 0 OR EXISTS (SELECT 1 FROM ${events} WHERE aggregate_id = ${id}::uuid ` +
+    `AND version = ${guard}::int) THEN ${version}::int END`;
+  const valuesInsert = (rows: number): string => {
+    const tuples: string[] = [];
+    for (let r = 0; r < rows; r++) {
+      const p = (i: number): string => `$${r * PARAMS_PER_ROW + i}`;
+      tuples.push(
+        `(${p(1)}::uuid, ${p(2)}::uuid, ${p(3)}, ${p(4)}, ${guarded(p(2), p(5), p(8))}, ${p(6)}::jsonb, ${p(7)}::jsonb)`,
+      );
+    }
+    return `INSERT INTO ${events} (${EVENT_COLUMNS}) VALUES ${tuples.join(', ')}`;
+  };
+  const arraysInsert =
+    `INSERT INTO ${events} (${EVENT_COLUMNS}) SELECT u.id, u.aggregate_id, u.aggregate_type, u.event_type, ` +
+    `${guarded('u.aggregate_id', 'u.version', 'u.guard')}, u.payload, u.metadata FROM unnest($1::uuid[], ` +
+    '$2::uuid[], $3::varchar[], $4::varchar[], $5::int[], $6::jsonb[], $7::jsonb[], $8::int[]) ' +
+    'AS u(id, aggregate_id, aggregate_type, event_type, version, payload, metadata, guard)';
+  // Events and snapshots in one statement, so one transaction and one round trip: if the events
+  // hit a version conflict the statement fails and no snapshot is written. The upsert concerns
+  // snapshots only (a cache); event inserts never use ON CONFLICT.
+  const withSnapshots = (eventInsert: string, firstParam: number): string => {
+    const p = (i: number): string => `$${firstParam + i}`;
+    return (
+      `WITH appended AS (${eventInsert} RETURNING 1) ` +
+      `INSERT INTO ${snapshots} AS s (aggregate_id, aggregate_type, version, schema_version, state) ` +
+      `SELECT * FROM unnest(${p(0)}::uuid[], ${p(1)}::varchar[], ${p(2)}::int[], ${p(3)}::int[], ${p(4)}::jsonb[]) ` +
+      'ON CONFLICT (aggregate_id) DO UPDATE SET aggregate_type = EXCLUDED.aggregate_type, ' +
+      'version = EXCLUDED.version, schema_version = EXCLUDED.schema_version, state = EXCLUDED.state, ' +
+      'created_at = now() WHERE s.version < EXCLUDED.version OR s.schema_version <> EXCLUDED.schema_version'
+    );
+  };
+  const inserts = new Map<string, NamedSql>();
   return {
-    // The CASE turns a save whose aggregate claims versions the stream does not have (a stale
-    // instance from another store, a stream cut by archival) into a NOT NULL violation on
-    // `version`: the statement fails whole instead of writing a gap.
-    insertOne: named(
-      `INSERT INTO ${events} (${EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, ` +
-        `CASE WHEN $5::int = 1 OR EXISTS (SELECT 1 FROM ${events} WHERE aggregate_id = $2::uuid AND version = $5::int - 1) ` +
-        'THEN $5::int END, $6, $7)',
-    ),
-    insertMany: named(`INSERT INTO ${events} (${EVENT_COLUMNS}) ${eventArrays(events)}`),
-    // Events and snapshots in one statement, so one transaction and one round trip: if the
-    // events hit a version conflict the statement fails and no snapshot is written. The upsert
-    // concerns snapshots only (a cache); event inserts never use ON CONFLICT.
-    insertWithSnapshots: named(
-      `WITH appended AS (INSERT INTO ${events} (${EVENT_COLUMNS}) ${eventArrays(events)} RETURNING 1) ` +
-        `INSERT INTO ${snapshots} AS s (aggregate_id, aggregate_type, version, schema_version, state) ` +
-        'SELECT * FROM unnest($9::uuid[], $10::varchar[], $11::int[], $12::int[], $13::jsonb[]) ' +
-        'ON CONFLICT (aggregate_id) DO UPDATE SET aggregate_type = EXCLUDED.aggregate_type, ' +
-        'version = EXCLUDED.version, schema_version = EXCLUDED.schema_version, state = EXCLUDED.state, ' +
-        'created_at = now() WHERE s.version < EXCLUDED.version OR s.schema_version <> EXCLUDED.schema_version',
-    ),
+    insert(rows: number, snapshotCount: number): NamedSql {
+      const values = rows <= MAX_VALUES_ROWS;
+      const key = `${values ? rows : 'arrays'}:${snapshotCount > 0}`;
+      let sql = inserts.get(key);
+      if (!sql) {
+        const eventInsert = values ? valuesInsert(rows) : arraysInsert;
+        const firstSnapshotParam = (values ? rows * PARAMS_PER_ROW : PARAMS_PER_ROW) + 1;
+        sql = named(
+          snapshotCount > 0 ? withSnapshots(eventInsert, firstSnapshotParam) : eventInsert,
+        );
+        inserts.set(key, sql);
+      }
+      return sql;
+    },
     // Keyset pages: each page is an index range scan on (aggregate_id, version) starting after
-    // the last version folded, so a long stream is folded page by page in flat memory.
-    // Only what a fold needs: parsing metadata and timestamps for every row would cost more
-    // than reading it.
+    // the last version folded, so a long stream is folded page by page in flat memory. Only what
+    // a fold needs: parsing metadata and timestamps for every row would cost more than reading it.
     selectPage: named(
       `SELECT version, aggregate_type, event_type, payload FROM ${events} ` +
         'WHERE aggregate_id = $1 AND version > $2 ORDER BY version LIMIT $3',

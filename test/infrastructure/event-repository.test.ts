@@ -135,6 +135,41 @@ describe('EventRepository on PostgreSQL', () => {
     });
   });
 
+  describe('large appends (one array-parameter statement past 64 rows)', () => {
+    it('appends 200 events in one save and replays them', async () => {
+      const repository = new EventRepository(db.dataSource);
+      const account = await openAccount(repository, Array.from({ length: 200 }, () => 1));
+      const loaded = await repository.load(BankAccount, account.id);
+      expect(loaded.version).to.equal(201);
+      expect(loaded.balance).to.equal(200);
+      const snapshots = await db.dataSource.query('SELECT version FROM snapshots WHERE aggregate_id = $1', [account.id]);
+      expect(snapshots).to.deep.equal([{ version: 201 }]);
+    });
+
+    it('rejects a large append that would leave a gap, writing nothing', async () => {
+      const repository = new EventRepository(db.dataSource);
+      const account = BankAccount.open(randomUUID(), ada, 'EUR');
+      account.markCommitted(); // as if version 1 existed
+      for (let i = 0; i < 100; i++) account.deposit(1);
+      const error = await repository.save(account).catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(ConcurrencyError);
+      expect(error).to.include({ expectedVersion: 1, actualVersion: 0 });
+      expect(await repository.readStream(account.id)).to.have.length(0);
+    });
+
+    it('rejects a large append that conflicts with a concurrent writer', async () => {
+      const repository = new EventRepository(db.dataSource);
+      const account = await openAccount(repository);
+      const stale = await repository.load(BankAccount, account.id);
+      await repository.update(BankAccount, account.id, (a) => a.deposit(5));
+      for (let i = 0; i < 100; i++) stale.deposit(1);
+      const error = await repository.save(stale).catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(ConcurrencyError);
+      expect(error).to.include({ expectedVersion: 1, actualVersion: 2 });
+      expect(await repository.readStream(account.id)).to.have.length(2);
+    });
+  });
+
   it('lets database errors other than a version conflict through as themselves', async () => {
     const repository = new EventRepository(db.dataSource);
     const account = await openAccount(repository);

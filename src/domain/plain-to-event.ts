@@ -1,0 +1,77 @@
+import { plainToInstance } from 'class-transformer';
+import type { EventClass } from './metadata/event-class';
+
+/** The maps class-transformer's metadata storage keeps per decorated class. */
+interface TransformerStorage {
+  readonly _typeMetadatas: Map<unknown, unknown>;
+  readonly _transformMetadatas: Map<unknown, unknown>;
+  readonly _exposeMetadatas: Map<unknown, unknown>;
+  readonly _excludeMetadatas: Map<unknown, unknown>;
+}
+
+const storage = loadStorage();
+const plainCopyable = new WeakMap<EventClass, boolean>();
+
+/**
+ * Builds an event instance from a freshly parsed payload, as `plainToInstance` would. Classes
+ * with no class-transformer decorator anywhere in their hierarchy (the common case of events
+ * made of strings and numbers) skip class-transformer's generic walk: the result is the same
+ * (a new instance with the payload's properties, `__proto__`/`constructor` keys, getters and
+ * methods left alone), at a fraction of the cost on the replay hot path. Nested plain values are
+ * shared with the payload, which callers parse anew for every read.
+ */
+export function plainToEvent<E extends object>(
+  type: EventClass<E>,
+  payload: Record<string, unknown>,
+): E {
+  if (!isPlainCopyable(type)) return plainToInstance(type, payload) as E;
+  const instance = new type() as Record<string, unknown>;
+  const prototype = type.prototype as object;
+  for (const key of Object.keys(payload)) {
+    if (key === '__proto__' || key === 'constructor') continue;
+    const descriptor = Object.getOwnPropertyDescriptor(prototype, key);
+    if ((descriptor && !descriptor.set) || typeof instance[key] === 'function') continue;
+    instance[key] = payload[key];
+  }
+  return instance as E;
+}
+
+function isPlainCopyable(type: EventClass): boolean {
+  let known = plainCopyable.get(type);
+  if (known === undefined) {
+    known = storage !== undefined && !hasTransformerMetadata(storage, type);
+    plainCopyable.set(type, known);
+  }
+  return known;
+}
+
+function hasTransformerMetadata(s: TransformerStorage, type: EventClass): boolean {
+  const maps = [s._typeMetadatas, s._transformMetadatas, s._exposeMetadatas, s._excludeMetadatas];
+  for (
+    let t: unknown = type;
+    typeof t === 'function' && t !== Function.prototype;
+    t = Object.getPrototypeOf(t)
+  ) {
+    if (maps.some((m) => m.has(t))) return true;
+  }
+  return false;
+}
+
+/** class-transformer's storage, if this version still keeps it where 0.5 does; else no fast path. */
+function loadStorage(): TransformerStorage | undefined {
+  try {
+    const candidate = (
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require('class-transformer/cjs/storage') as { defaultMetadataStorage?: TransformerStorage }
+    ).defaultMetadataStorage;
+    const maps = candidate && [
+      candidate._typeMetadatas,
+      candidate._transformMetadatas,
+      candidate._exposeMetadatas,
+      candidate._excludeMetadatas,
+    ];
+    return maps && maps.every((m) => m instanceof Map) ? candidate : undefined;
+  } catch {
+    return undefined;
+  }
+}
