@@ -3,6 +3,7 @@ import { ConcurrentSaveError } from './errors/concurrent-save-error';
 import type { EventMetadataOptions } from './event-envelope';
 import { buildSharedMetadata } from './event-metadata';
 import type { EventSerializer } from './event-serializer';
+import { assertValidEvent } from './event-validator';
 import { aggregateTypeName, snapshotPolicyOf } from './metadata/aggregate.decorator';
 import { UnserializableEventError } from './errors/unserializable-event-error';
 
@@ -80,6 +81,8 @@ export function prepareAppend(
     if (envelopes.length === 0) continue;
     const streamRows = envelopes.map((u): PendingRow => {
       const serialized = serializer.serialize(u.event);
+      // Validated again: an event object changed after raise() must not reach the store.
+      assertValidEvent(u.event, serialized.eventType);
       return {
         eventId: u.eventId,
         aggregateId: aggregate.id,

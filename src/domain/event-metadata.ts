@@ -66,5 +66,8 @@ function checkString(field: string, value: unknown): string {
     );
   }
   if (value.includes('\u0000')) throw new InvalidMetadataError(field, 'contains a NUL character');
+  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value)) {
+    throw new InvalidMetadataError(field, 'contains an unpaired UTF-16 surrogate');
+  }
   return value;
 }

@@ -92,6 +92,9 @@ export class EventSerializer {
   }
 }
 
+// jsonb refuses both; JSON.stringify would write them as escapes PostgreSQL then rejects.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** Walks the event and rejects what JSON.stringify would drop or alter without a word. */
 function assertJsonSafe(root: object, eventType: string): void {
   const ancestors = new Set<object>();
@@ -110,6 +113,13 @@ function assertJsonSafe(root: object, eventType: string): void {
         // PostgreSQL's jsonb cannot hold U+0000.
         if (value.includes('\u0000')) {
           throw new UnserializableEventError(eventType, path, 'NUL character (U+0000) in a string');
+        }
+        if (LONE_SURROGATE.test(value)) {
+          throw new UnserializableEventError(
+            eventType,
+            path,
+            'unpaired UTF-16 surrogate in a string',
+          );
         }
         return;
       case 'bigint':
@@ -137,8 +147,12 @@ function assertJsonSafe(root: object, eventType: string): void {
         }
         ancestors.add(value);
         for (const key of Object.keys(value)) {
-          if (key.includes('\u0000')) {
-            throw new UnserializableEventError(eventType, path, 'NUL character (U+0000) in a key');
+          if (key.includes('\u0000') || LONE_SURROGATE.test(key)) {
+            throw new UnserializableEventError(
+              eventType,
+              path,
+              'NUL character (U+0000) or unpaired surrogate in a key',
+            );
           }
           walk((value as Record<string, unknown>)[key], path ? `${path}.${key}` : key);
         }

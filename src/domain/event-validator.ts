@@ -74,12 +74,11 @@ const validate = buildValidate();
 function buildValidate(): (object: object) => ValidationError[] {
   let Executor: ExecutorClass | undefined;
   try {
-    Executor = (
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      require('class-validator/cjs/validation/ValidationExecutor') as {
-        ValidationExecutor?: ExecutorClass;
-      }
-    ).ValidationExecutor;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const internals = require('class-validator/cjs/validation/ValidationExecutor') as {
+      ValidationExecutor?: ExecutorClass;
+    };
+    Executor = internals.ValidationExecutor;
   } catch {
     Executor = undefined;
   }

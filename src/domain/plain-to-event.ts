@@ -60,10 +60,9 @@ function hasTransformerMetadata(s: TransformerStorage, type: EventClass): boolea
 /** class-transformer's storage, if this version still keeps it where 0.5 does; else no fast path. */
 function loadStorage(): TransformerStorage | undefined {
   try {
-    const candidate = (
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      require('class-transformer/cjs/storage') as { defaultMetadataStorage?: TransformerStorage }
-    ).defaultMetadataStorage;
+    const candidate = // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('class-transformer/cjs/storage') as { defaultMetadataStorage?: TransformerStorage })
+      .defaultMetadataStorage;
     const maps = candidate && [
       candidate._typeMetadatas,
       candidate._transformMetadatas,

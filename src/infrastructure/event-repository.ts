@@ -13,6 +13,7 @@ import {
 } from '../domain/append-batch';
 import { AggregateNotFoundError } from '../domain/errors/aggregate-not-found-error';
 import { InvalidAggregateIdError } from '../domain/errors/invalid-aggregate-id-error';
+import { InvalidMetadataError } from '../domain/errors/invalid-metadata-error';
 import type { StoredEvent } from '../domain/event-envelope';
 import { EventSerializer } from '../domain/event-serializer';
 import { aggregateTypeName, snapshotPolicyOf } from '../domain/metadata/aggregate.decorator';
@@ -112,6 +113,9 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
     aggregates: readonly AggregateRoot[],
     options: EventSaveOptions = {},
   ): Promise<void> {
+    if (options === null || typeof options !== 'object') {
+      throw new InvalidMetadataError('options', 'must be an object');
+    }
     const { manager, ...metadata } = options;
     const batch = prepareAppend(aggregates, metadata, this.#serializer);
     if (batch.rows.length === 0) return;

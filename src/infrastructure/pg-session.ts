@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { NamedSql } from './event-sql';
 
@@ -83,6 +84,7 @@ export class PgSession {
   private async withClient<T>(work: (client: PgClient) => Promise<T>): Promise<T> {
     const driver = this.dataSource.driver as unknown as PooledDriver;
     const [client, release] = await driver.obtainMasterConnection();
+    guardAgainstUnhandledErrors(driver, client);
     try {
       const result = await work(client);
       release();
@@ -106,4 +108,27 @@ function isConnectionError(error: unknown): boolean {
     code.startsWith('57P') ||
     code.startsWith('08')
   );
+}
+
+const guarded = new WeakSet<object>();
+const ignoreClientError = (): void => undefined;
+
+/**
+ * pg emits 'error' on a client whose server goes away; pg-pool listens only while the client is
+ * idle, so a checked-out client (or one whose connection dies in the same network read as its
+ * handshake) would crash the process with an unhandled 'error'. The failing query rejects anyway:
+ * a permanent no-op listener on every client, present from its creation on, is enough.
+ */
+function guardAgainstUnhandledErrors(driver: PooledDriver, client: PgClient): void {
+  if (guarded.has(client)) return;
+  guarded.add(client);
+  const pool = (driver as unknown as { master?: EventEmitter }).master;
+  if (pool && typeof pool.on === 'function' && !guarded.has(pool)) {
+    guarded.add(pool);
+    pool.on('connect', (c: EventEmitter) => c.on('error', ignoreClientError));
+  }
+  const emitter = client as unknown as Partial<EventEmitter>;
+  if (typeof emitter.listeners !== 'function' || typeof emitter.on !== 'function') return;
+  if (!emitter.listeners('error').includes(ignoreClientError))
+    emitter.on('error', ignoreClientError);
 }
