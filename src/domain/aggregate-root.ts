@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { instanceToPlain, plainToInstance } from 'class-transformer';
 import { InvalidAggregateIdError } from './errors/invalid-aggregate-id-error';
 import { MissingEventHandlerError } from './errors/missing-event-handler-error';
+import { eventToJson } from './event-serializer';
 import { assertValidEvent } from './event-validator';
 import type { UncommittedEvent } from './event-envelope';
 import { findEventHandler } from './metadata/apply.decorator';
@@ -46,19 +47,23 @@ export abstract class AggregateRoot {
 
   /**
    * Validates an event (class-validator), applies it through its `@Apply` handler and records it
-   * as uncommitted. An invalid event throws `InvalidEventError` and an event without a handler
-   * `MissingEventHandlerError`; in both cases nothing is applied or recorded.
+   * as uncommitted, with its JSON taken now. An invalid event throws `InvalidEventError`, an event
+   * without a handler `MissingEventHandlerError`, a value JSON cannot hold
+   * `UnserializableEventError`; in every case nothing is applied or recorded.
    */
   protected raise(event: object): void {
     const info = eventRegistry.infoOf(event);
     const handler = this.#handlerFor(event, info.name);
     assertValidEvent(event, info.name);
+    const json = eventToJson(event, info.name);
     handler.call(this, event);
     this.#uncommitted.push({
       eventId: randomUUID(),
       version: this.#version + this.#uncommitted.length + 1,
       occurredAt: new Date(),
       event,
+      eventType: info.name,
+      json,
     });
   }
 

@@ -3,7 +3,7 @@ import { ConcurrentSaveError } from './errors/concurrent-save-error';
 import type { EventMetadataOptions } from './event-envelope';
 import { buildSharedMetadata } from './event-metadata';
 import type { EventSerializer } from './event-serializer';
-import { assertValidEvent } from './event-validator';
+import { eventRegistry } from './metadata/event-registry';
 import { aggregateTypeName, snapshotPolicyOf } from './metadata/aggregate.decorator';
 import { UnserializableEventError } from './errors/unserializable-event-error';
 
@@ -80,18 +80,16 @@ export function prepareAppend(
     const envelopes = aggregate.getUncommittedEnvelopes();
     if (envelopes.length === 0) continue;
     const streamRows = envelopes.map((u): PendingRow => {
-      const serialized = serializer.serialize(u.event);
-      // Validated again: an event object changed after raise() must not reach the store.
-      assertValidEvent(u.event, serialized.eventType);
+      serializer.assertPayloadSize(u.eventType, u.json);
       return {
         eventId: u.eventId,
         aggregateId: aggregate.id,
         aggregateType,
-        eventType: serialized.eventType,
+        eventType: u.eventType,
         version: u.version,
-        payloadJson: serialized.json,
+        payloadJson: u.json,
         metadataJson: JSON.stringify({
-          schemaVersion: serialized.schemaVersion,
+          schemaVersion: eventRegistry.infoOf(u.event).version,
           occurredAt: u.occurredAt.toISOString(),
           ...shared,
         }),

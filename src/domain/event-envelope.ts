@@ -33,6 +33,13 @@ export interface UncommittedEvent<E extends object = object> {
   readonly version: number;
   readonly occurredAt: Date;
   readonly event: E;
+  /** The registered event type name. */
+  readonly eventType: string;
+  /**
+   * The payload's JSON text, taken when the event was raised, right after it was validated: what
+   * is stored is exactly what was validated and applied, even if the object is changed later.
+   */
+  readonly json: string;
 }
 
 /** An event as it is stored: a row of the `events` table, payload still plain JSON. */

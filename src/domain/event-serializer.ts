@@ -4,7 +4,8 @@ import { UnserializableEventError } from './errors/unserializable-event-error';
 import { InvalidEventError, type StoredEventLocation } from './errors/invalid-event-error';
 import { assertValidEvent } from './event-validator';
 import { eventRegistry, type EventRegistry } from './metadata/event-registry';
-import { plainToEvent } from './plain-to-event';
+import { isPlainCopyable, plainToEvent } from './plain-to-event';
+import type { EventClass } from './metadata/event-class';
 
 /** An event turned into what the `event_type` and `payload` columns hold. */
 export interface SerializedEvent {
@@ -44,32 +45,21 @@ export class EventSerializer {
   /** Serializes one event; throws `UnregisteredEventError` or {@link UnserializableEventError}. */
   serialize(event: object): SerializedEvent {
     const info = this.#registry.infoOf(event);
-    assertJsonSafe(event, info.name);
-    const plain = instanceToPlain(event);
-    let json: string;
-    try {
-      json = JSON.stringify(plain);
-    } catch (error) {
-      // Only the failure path pays for finding where the bigint is.
-      const path = findBigInt(plain, '');
-      if (path !== undefined) {
-        throw new UnserializableEventError(
-          info.name,
-          path,
-          'a bigint property needs @BigIntProperty()',
-        );
-      }
-      throw new UnserializableEventError(info.name, '', String((error as Error).message ?? error));
-    }
+    const json = eventToJson(event, info.name);
+    this.assertPayloadSize(info.name, json);
+    return { eventType: info.name, schemaVersion: info.version, json };
+  }
+
+  /** Throws {@link UnserializableEventError} when a payload's JSON is over the size limit. */
+  assertPayloadSize(eventType: string, json: string): void {
     // Cheap upper bound first: a UTF-8 byte is at most 3 per UTF-16 unit.
     if (json.length * 3 > this.maxPayloadBytes && Buffer.byteLength(json) > this.maxPayloadBytes) {
       throw new UnserializableEventError(
-        info.name,
+        eventType,
         '',
         `payload is ${Buffer.byteLength(json)} bytes, over the limit of ${this.maxPayloadBytes}`,
       );
     }
-    return { eventType: info.name, schemaVersion: info.version, json };
   }
 
   /**
@@ -95,66 +85,91 @@ export class EventSerializer {
 // jsonb refuses both; JSON.stringify would write them as escapes PostgreSQL then rejects.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** Walks the event and rejects what JSON.stringify would drop or alter without a word. */
-function assertJsonSafe(root: object, eventType: string): void {
+/**
+ * The JSON text of an event's payload, through class-transformer's `instanceToPlain` (so `@Exclude`,
+ * `@Transform`, `@Type` and `@BigIntProperty` apply). Values JSON would drop or alter without a
+ * word are refused first. An event without class-transformer decorators whose values are only
+ * plain data (objects, arrays, Dates, strings, numbers, booleans, null) is stringified directly:
+ * the same text, without class-transformer's generic walk.
+ */
+export function eventToJson(event: object, eventType: string): string {
+  const plainData = assertJsonSafe(event, eventType);
+  if (plainData && isPlainCopyable(event.constructor as EventClass)) return JSON.stringify(event);
+  const plain = instanceToPlain(event);
+  try {
+    return JSON.stringify(plain);
+  } catch (error) {
+    // Only the failure path pays for finding where the bigint is.
+    const path = findBigInt(plain, '');
+    if (path !== undefined) {
+      throw new UnserializableEventError(
+        eventType,
+        path,
+        'a bigint property needs @BigIntProperty()',
+      );
+    }
+    throw new UnserializableEventError(eventType, '', String((error as Error).message ?? error));
+  }
+}
+
+/**
+ * Walks the event and rejects what JSON.stringify would drop or alter without a word. Returns
+ * whether everything below the root is plain data (no class instance but Date, no bigint, no
+ * toJSON), which lets {@link eventToJson} skip class-transformer.
+ */
+function assertJsonSafe(root: object, eventType: string): boolean {
   const ancestors = new Set<object>();
-  const walk = (value: unknown, path: string): void => {
+  const path: string[] = [];
+  let plainData = typeof (root as { toJSON?: unknown }).toJSON !== 'function';
+  const fail = (reason: string): never => {
+    throw new UnserializableEventError(eventType, path.join('.'), reason);
+  };
+  const walk = (value: unknown): void => {
     switch (typeof value) {
       case 'number':
-        if (!Number.isFinite(value)) {
-          throw new UnserializableEventError(
-            eventType,
-            path,
-            `${value} is not representable in JSON`,
-          );
-        }
+        if (!Number.isFinite(value)) fail(`${value} is not representable in JSON`);
         return;
       case 'string':
-        // PostgreSQL's jsonb cannot hold U+0000.
-        if (value.includes('\u0000')) {
-          throw new UnserializableEventError(eventType, path, 'NUL character (U+0000) in a string');
-        }
-        if (LONE_SURROGATE.test(value)) {
-          throw new UnserializableEventError(
-            eventType,
-            path,
-            'unpaired UTF-16 surrogate in a string',
-          );
-        }
+        // PostgreSQL's jsonb cannot hold U+0000 nor unpaired surrogates.
+        if (value.includes('\u0000')) fail('NUL character (U+0000) in a string');
+        if (LONE_SURROGATE.test(value)) fail('unpaired UTF-16 surrogate in a string');
         return;
       case 'bigint':
+        plainData = false;
         return;
       case 'function':
       case 'symbol':
-        throw new UnserializableEventError(eventType, path, `a ${typeof value} is not data`);
+        fail(`a ${typeof value} is not data`);
+        return;
       case 'object': {
         if (value === null) return;
         if (value instanceof Date) {
-          if (Number.isNaN(value.getTime())) {
-            throw new UnserializableEventError(eventType, path, 'invalid Date');
-          }
+          if (Number.isNaN(value.getTime())) fail('invalid Date');
           return;
         }
         if (value instanceof Map || value instanceof Set) {
-          throw new UnserializableEventError(
-            eventType,
-            path,
-            'Map and Set do not survive JSON; use an array or a plain object',
-          );
+          fail('Map and Set do not survive JSON; use an array or a plain object');
         }
-        if (ancestors.has(value)) {
-          throw new UnserializableEventError(eventType, path, 'circular reference');
+        if (ancestors.has(value)) fail('circular reference');
+        if (value !== root) {
+          const prototype = Object.getPrototypeOf(value) as unknown;
+          if (
+            (prototype !== Object.prototype &&
+              prototype !== Array.prototype &&
+              prototype !== null) ||
+            typeof (value as { toJSON?: unknown }).toJSON === 'function'
+          ) {
+            plainData = false;
+          }
         }
         ancestors.add(value);
         for (const key of Object.keys(value)) {
           if (key.includes('\u0000') || LONE_SURROGATE.test(key)) {
-            throw new UnserializableEventError(
-              eventType,
-              path,
-              'NUL character (U+0000) or unpaired surrogate in a key',
-            );
+            fail('NUL character (U+0000) or unpaired surrogate in a key');
           }
-          walk((value as Record<string, unknown>)[key], path ? `${path}.${key}` : key);
+          path.push(key);
+          walk((value as Record<string, unknown>)[key]);
+          path.pop();
         }
         ancestors.delete(value);
         return;
@@ -163,7 +178,8 @@ function assertJsonSafe(root: object, eventType: string): void {
         return;
     }
   };
-  walk(root, '');
+  walk(root);
+  return plainData;
 }
 
 function findBigInt(value: unknown, path: string): string | undefined {

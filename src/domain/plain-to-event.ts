@@ -36,7 +36,8 @@ export function plainToEvent<E extends object>(
   return instance as E;
 }
 
-function isPlainCopyable(type: EventClass): boolean {
+/** True when no class-transformer decorator applies to `type` or its base classes. */
+export function isPlainCopyable(type: EventClass): boolean {
   let known = plainCopyable.get(type);
   if (known === undefined) {
     known = storage !== undefined && !hasTransformerMetadata(storage, type);
@@ -61,8 +62,8 @@ function hasTransformerMetadata(s: TransformerStorage, type: EventClass): boolea
 function loadStorage(): TransformerStorage | undefined {
   try {
     const candidate = // eslint-disable-next-line @typescript-eslint/no-require-imports
-    (require('class-transformer/cjs/storage') as { defaultMetadataStorage?: TransformerStorage })
-      .defaultMetadataStorage;
+      (require('class-transformer/cjs/storage') as { defaultMetadataStorage?: TransformerStorage })
+        .defaultMetadataStorage;
     const maps = candidate && [
       candidate._typeMetadatas,
       candidate._transformMetadatas,

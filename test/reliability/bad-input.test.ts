@@ -115,48 +115,46 @@ describe('bad input: a named error and nothing written', () => {
         expect(await store.repository.readStream(account.id)).to.have.length(1);
       });
 
-      // An event changed after raise() would be stored as it is and its aggregate could no longer
-      // be loaded: prepareAppend validates again.
-      it('rejects at save an event made invalid after it was raised (InvalidEventError)', async () => {
+      // The payload's JSON is taken when the event is raised, right after validation: an object
+      // changed afterwards cannot smuggle an invalid payload into the store.
+      it('stores an event as it was validated and raised, even if the object is changed afterwards', async () => {
         const account = BankAccount.open(randomUUID(), owner, 'EUR');
         account.deposit(5);
         (account.getUncommittedEvents()[1] as { amount: number }).amount = -5;
-        await expectRejected(
-          store,
-          () => store.repository.save(account),
-          InvalidEventError,
-          'TESSERA_INVALID_EVENT',
-        );
+        await store.repository.save(account);
+        const stream = await store.repository.readStream(account.id);
+        expect(stream[1].payload).to.deep.equal({ amount: 5 });
+        expect((await store.repository.load(BankAccount, account.id)).balance).to.equal(5);
       });
 
       for (const { what, value, path } of UNSERIALIZABLE) {
-        it(`rejects ${what} in a payload (UnserializableEventError at "${path}"), keeping the events uncommitted`, async () => {
+        it(`rejects ${what} in a payload when it is raised (UnserializableEventError at "${path}"), recording nothing`, async () => {
           const probe = await savedProbe();
-          probe.record(value());
           const error = await expectRejected(
             store,
-            () => store.repository.save(probe),
+            () => probe.record(value()),
             UnserializableEventError,
             'TESSERA_UNSERIALIZABLE_EVENT',
           );
           expect(error.eventType).to.equal('TesseraReliability.ProbeRecorded');
           expect(error.path).to.equal(path);
-          expect(probe.getUncommittedEvents()).to.have.length(1);
+          expect(probe.getUncommittedEvents()).to.have.length(0);
           expect(probe.version).to.equal(1);
           expect(await store.repository.readStream(probe.id)).to.have.length(1);
         });
       }
 
-      it('rejects a whole saveAll when one of its aggregates holds an unserializable payload', async () => {
+      it('rejects a whole saveAll when one of its aggregates holds a payload over the size limit', async () => {
+        const limited = backend.create(new EventSerializer({ maxPayloadBytes: 64 }));
         const good = new Probe().record('fine');
-        const bad = new Probe().record({ n: NaN });
+        const bad = new Probe().record('x'.repeat(100));
         await expectRejected(
-          store,
-          () => store.repository.saveAll([good, bad]),
+          limited,
+          () => limited.repository.saveAll([good, bad]),
           UnserializableEventError,
           'TESSERA_UNSERIALIZABLE_EVENT',
         );
-        expect(await store.repository.find(Probe, good.id)).to.equal(null);
+        expect(await limited.repository.find(Probe, good.id)).to.equal(null);
         expect(good.getUncommittedEvents()).to.have.length(1);
       });
 
@@ -276,8 +274,13 @@ describe('bad input: a named error and nothing written', () => {
           ['ok', { correlationId: 'x\ud800' }, InvalidMetadataError, 'TESSERA_INVALID_METADATA'],
         ];
         for (const [value, metadata, type, code] of cases) {
-          const probe = new Probe().record(value);
-          await expectRejected(store, () => store.repository.save(probe, metadata), type, code);
+          // Payload problems surface when the event is raised, metadata ones when it is saved.
+          await expectRejected(
+            store,
+            () => store.repository.save(new Probe().record(value), metadata),
+            type,
+            code,
+          );
         }
       });
 
