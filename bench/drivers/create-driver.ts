@@ -1,0 +1,33 @@
+import type { ContenderName } from '../job';
+import type { Driver } from '../driver';
+
+/**
+ * Sets up the contender's schema in its scratch database and returns its driver. Each driver's
+ * module is loaded only here, so a child holds its own contender's libraries alone: emmett's
+ * modules never sit in a tessera child's memory (or its peak RSS).
+ */
+export async function createDriver(
+  contender: ContenderName,
+  url: string,
+  poolSize: number,
+): Promise<Driver<unknown>> {
+  switch (contender) {
+    case 'tessera':
+    case 'tessera-noidx': {
+      const { TesseraDriver } = await import('./tessera-driver');
+      return (await TesseraDriver.create(
+        url,
+        poolSize,
+        contender === 'tessera-noidx',
+      )) as Driver<unknown>;
+    }
+    case 'raw': {
+      const { RawDriver } = await import('./raw-driver');
+      return (await RawDriver.create(url, poolSize)) as Driver<unknown>;
+    }
+    case 'emmett': {
+      const { EmmettDriver } = await import('./emmett-driver');
+      return (await EmmettDriver.create(url, poolSize)) as Driver<unknown>;
+    }
+  }
+}

@@ -1,0 +1,53 @@
+/** What the orchestrator (bench/run.ts) and a benchmark child (bench/child.ts) exchange. */
+
+/** The three contenders, plus tessera on a schema without the duplicate (aggregate_id, version) index. */
+export type ContenderName = 'tessera' | 'raw' | 'emmett' | 'tessera-noidx';
+
+/** Which timed workload a child runs; each is defined in bench/workloads. */
+export type WorkloadName =
+  | 'append-new'
+  | 'append-concurrent'
+  | 'load'
+  | 'race'
+  | 'save-all'
+  | 'load-snapshot'
+  | 'load-million';
+
+/** Sizes of one workload; only the fields a workload reads are set. */
+export interface WorkloadParams {
+  /** Timed operations (appends, loads, saveAll calls). */
+  readonly operations?: number;
+  /** Events per append (append-new), or in the stream being loaded (load*). */
+  readonly events?: number;
+  /** Concurrent workers (append-concurrent, race). */
+  readonly concurrency?: number;
+  /** Aggregates per saveAll (save-all). */
+  readonly aggregates?: number;
+  /** Version the racers stop at (race). */
+  readonly until?: number;
+}
+
+/** One child's assignment. */
+export interface Job {
+  readonly scenario: string;
+  readonly contender: ContenderName;
+  readonly workload: WorkloadName;
+  readonly params: WorkloadParams;
+  /** The child's own scratch database, created empty by the orchestrator. */
+  readonly databaseUrl: string;
+  /** Connections in the contender's pool. */
+  readonly poolSize: number;
+  /** When set, the timed loop is CPU-profiled and the profile written to this path. */
+  readonly profilePath?: string;
+}
+
+/** What a child reports when its timed loop is done. */
+export interface ChildResult {
+  /** Operations counted by the workload (appends, loads, or appended events for a race). */
+  readonly operations: number;
+  readonly seconds: number;
+  /** Peak resident set size of the whole child process, in KiB. */
+  readonly maxRssKb: number;
+  /** Facts worth printing (e.g. conflicts retried), by name. */
+  readonly notes?: Readonly<Record<string, number | string>>;
+}

@@ -1,0 +1,60 @@
+import type { ChildResult, ContenderName } from './job';
+import { median } from './median';
+
+/** One contender's rounds on one scenario, and their medians. */
+export interface ContenderResult {
+  readonly rounds: readonly ChildResult[];
+  /** Median over rounds of operations per second. */
+  readonly opsPerSec: number;
+  /** Median over rounds of the child's peak RSS, in MiB. */
+  readonly peakRssMb: number;
+}
+
+/** Every child's result, by scenario and contender. */
+export class ResultSet {
+  readonly #results = new Map<string, Map<ContenderName, ChildResult[]>>();
+  readonly #failures: Array<{ scenario: string; contender: ContenderName; message: string }> = [];
+
+  /** Records one round. */
+  add(scenario: string, contender: ContenderName, result: ChildResult): void {
+    let byContender = this.#results.get(scenario);
+    if (!byContender) this.#results.set(scenario, (byContender = new Map()));
+    const rounds = byContender.get(contender) ?? [];
+    rounds.push(result);
+    byContender.set(contender, rounds);
+  }
+
+  /** Records a round whose child failed (a crash, or a check such as S5's versions). */
+  fail(scenario: string, contender: ContenderName, message: string): void {
+    this.#failures.push({ scenario, contender, message });
+  }
+
+  /** Failed rounds, optionally of one scenario and contender only. */
+  failures(scenario?: string, contender?: ContenderName): string[] {
+    return this.#failures
+      .filter(
+        (f) =>
+          (scenario === undefined || f.scenario === scenario) &&
+          (contender === undefined || f.contender === contender),
+      )
+      .map((f) => `${f.scenario} ${f.contender}: ${f.message}`);
+  }
+
+  /** The medians of one contender on one scenario; undefined when it did not run. */
+  get(scenario: string, contender: ContenderName): ContenderResult | undefined {
+    const rounds = this.#results.get(scenario)?.get(contender);
+    if (!rounds || rounds.length === 0) return undefined;
+    return {
+      rounds,
+      opsPerSec: median(rounds.map((r) => r.operations / r.seconds)),
+      peakRssMb: median(rounds.map((r) => r.maxRssKb / 1024)),
+    };
+  }
+
+  /** Median ops/s of `contender` divided by that of `against`, when both ran. */
+  ratio(scenario: string, contender: ContenderName, against: ContenderName): number | undefined {
+    const a = this.get(scenario, contender);
+    const b = this.get(scenario, against);
+    return a && b ? a.opsPerSec / b.opsPerSec : undefined;
+  }
+}

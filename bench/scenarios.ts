@@ -1,0 +1,112 @@
+import type { ContenderName, WorkloadName, WorkloadParams } from './job';
+
+/** One row of the results: a workload with its sizes, run by some contenders. */
+export interface Scenario {
+  /** Stable id, as in issue 4: S1..S6, with a suffix for sizes and variants. */
+  readonly id: string;
+  readonly title: string;
+  readonly workload: WorkloadName;
+  readonly params: WorkloadParams;
+  readonly contenders: readonly ContenderName[];
+  /** What one operation is, for the table header. */
+  readonly unit: string;
+}
+
+const THREE: readonly ContenderName[] = ['tessera', 'raw', 'emmett'];
+const TESSERA: readonly ContenderName[] = ['tessera'];
+
+/**
+ * The scenarios of issue 4. `quick` scales the counts down (S5 races to 200 events instead of
+ * 500) and leaves out the 10,000-event load, the 100,000-event snapshot load, the million-event
+ * load and the duplicate-index variant, to finish in under three minutes.
+ */
+export function buildScenarios(quick: boolean): Scenario[] {
+  const size = (full: number, short: number): number => (quick ? short : full);
+  const appenders: readonly ContenderName[] = quick ? THREE : [...THREE, 'tessera-noidx'];
+  const scenarios: Scenario[] = [
+    {
+      id: 'S1',
+      title: 'one event per append, sequential, new aggregates',
+      workload: 'append-new',
+      params: { operations: size(5000, 600), events: 1 },
+      contenders: appenders,
+      unit: 'appends/s',
+    },
+    {
+      id: 'S2',
+      title: 'ten events per append, sequential, new aggregates',
+      workload: 'append-new',
+      params: { operations: size(2000, 200), events: 10 },
+      contenders: appenders,
+      unit: 'appends/s',
+    },
+    {
+      id: 'S3',
+      title: '32 concurrent appenders, pool of 10, one event per append',
+      workload: 'append-concurrent',
+      params: { operations: size(10000, 1200), concurrency: 32 },
+      contenders: appenders,
+      unit: 'appends/s',
+    },
+    {
+      id: 'S4-1k',
+      title: 'load of a 1,000-event aggregate',
+      workload: 'load',
+      params: { operations: size(200, 50), events: 1000 },
+      contenders: THREE,
+      unit: 'loads/s',
+    },
+  ];
+  if (!quick) {
+    scenarios.push({
+      id: 'S4-10k',
+      title: 'load of a 10,000-event aggregate',
+      workload: 'load',
+      params: { operations: 30, events: 10000 },
+      contenders: THREE,
+      unit: 'loads/s',
+    });
+  }
+  scenarios.push(
+    {
+      id: 'S5',
+      title: `16 writers racing on one aggregate until ${size(500, 200)} events`,
+      workload: 'race',
+      // Every writer re-reads the whole stream per attempt, so a race costs ~until²: quick
+      // halves the length.
+      params: { concurrency: 16, until: size(500, 200) },
+      contenders: THREE,
+      unit: 'events/s',
+    },
+    {
+      id: 'S6',
+      title: 'saveAll of 10 new aggregates',
+      workload: 'save-all',
+      params: { operations: size(1000, 100), aggregates: 10 },
+      contenders: THREE,
+      unit: 'saveAlls/s',
+    },
+  );
+  const snapshotSizes = quick ? [1000, 10000] : [1000, 10000, 100000];
+  for (const events of snapshotSizes) {
+    scenarios.push({
+      id: `S4-snap-${events / 1000}k`,
+      title: `load of a ${events.toLocaleString('en-US')}+50-event aggregate, snapshot every 100`,
+      workload: 'load-snapshot',
+      params: { operations: size(2000, 300), events },
+      contenders: TESSERA,
+      unit: 'loads/s',
+    });
+  }
+  if (!quick) {
+    scenarios.push({
+      id: 'S7-1M',
+      title: 'load of a 1,000,000-event aggregate (streaming replay), peak RSS',
+      workload: 'load-million',
+      params: { events: 1_000_000 },
+      contenders: TESSERA,
+      unit: 'loads/s',
+    });
+  }
+  return scenarios;
+}

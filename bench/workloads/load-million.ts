@@ -1,0 +1,21 @@
+import { BankAccount } from '../../examples/bank-account';
+import { TesseraDriver } from '../drivers/tessera-driver';
+import { required, type Workload } from './workload';
+
+/**
+ * Issue 4 part 3 (tessera only): one load of a BankAccount with `events` events (a million),
+ * written server-side in one statement so set-up costs the child no memory. The child's peak RSS
+ * is what this scenario is about; the orchestrator reads it from the result.
+ */
+export const loadMillion: Workload = async (driver, params, measure) => {
+  if (!(driver instanceof TesseraDriver)) throw new Error('load-million runs on tessera only');
+  const events = required(params, 'events');
+  const { id } = await driver.prefill(events);
+  const rssBeforeMb = Math.round(process.memoryUsage().rss / 2 ** 20);
+  let balance = 0;
+  const seconds = await measure(async () => {
+    balance = (await driver.repository.load(BankAccount, id)).balance;
+  });
+  if (balance !== events - 1) throw new Error(`loaded balance ${balance}, expected ${events - 1}`);
+  return { operations: 1, seconds, notes: { rssBeforeLoadMb: rssBeforeMb } };
+};
