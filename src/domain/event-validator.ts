@@ -56,6 +56,7 @@ interface MetadataStorageLike {
 interface ExecutorLike {
   metadataStorage: MetadataStorageLike;
   ignoreAsyncValidations: boolean;
+  awaitingPromises: unknown[];
   execute(object: object, schema: undefined, errors: ValidationError[]): void;
   stripEmptyErrors(errors: ValidationError[]): ValidationError[];
 }
@@ -115,12 +116,16 @@ function buildValidate(): (object: object) => ValidationError[] {
   };
   const validator = new Validator();
   const Ctor = Executor;
+  // One executor serves every call: with async validations ignored it keeps no state between
+  // calls, and replay validates one object per row.
+  const executor = new Ctor(validator, OPTIONS);
+  executor.metadataStorage = view;
+  executor.ignoreAsyncValidations = true;
   return (object) => {
-    const executor = new Ctor(validator, OPTIONS);
-    executor.metadataStorage = view;
-    executor.ignoreAsyncValidations = true;
     const errors: ValidationError[] = [];
     executor.execute(object, undefined, errors);
+    // A validator that returns a promise anyway is ignored here, as validateSync ignores it.
+    executor.awaitingPromises.length = 0;
     return executor.stripEmptyErrors(errors);
   };
 }

@@ -199,8 +199,8 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
       if (state?.events) {
         const events = state.events;
         const decoder = state.decoder;
-        await foldPages(query, this.#sql, id, decoder.version, this.#pageSize, (row) => {
-          events.push(decoder.decode(row));
+        await foldPages(query, this.#sql, id, decoder.version, this.#pageSize, (page) => {
+          for (const row of page) events.push(decoder.decode(row));
         });
         if (events.length > MAX_CACHED_EVENTS) state.events = undefined;
         return this.#build(type, id, state, events);
@@ -222,11 +222,11 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
         events: cache ? [] : undefined,
       };
       const collected = state;
-      await foldPages(query, this.#sql, id, decoder.version, this.#pageSize, (row) => {
-        const event = decoder.decode(row);
-        aggregate.loadFromHistory([event]);
+      await foldPages(query, this.#sql, id, decoder.version, this.#pageSize, (page) => {
+        const events = page.map((row) => decoder.decode(row));
+        aggregate.loadFromHistory(events);
         if (collected.events) {
-          collected.events.push(event);
+          collected.events.push(...events);
           if (collected.events.length > MAX_CACHED_EVENTS) collected.events = undefined;
         }
       });

@@ -1,15 +1,11 @@
 import type { EventMetadata, StoredEvent } from '../domain/event-envelope';
 
-/** The columns a fold reads (jsonb already parsed by node-postgres). */
-export interface FoldRow {
+/** A whole row of the `events` table as node-postgres returns it (jsonb already parsed). */
+export interface EventRow {
   readonly version: number;
   readonly aggregate_type: string;
   readonly event_type: string;
   readonly payload: unknown;
-}
-
-/** A whole row of the `events` table as node-postgres returns it. */
-export interface EventRow extends FoldRow {
   readonly id: string;
   readonly metadata: EventMetadata;
   readonly created_at: Date;

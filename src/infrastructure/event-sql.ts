@@ -88,7 +88,7 @@ export function buildEventSql(events: string, snapshots: string): EventSql {
     // the last version folded, so a long stream is folded page by page in flat memory. Only what
     // a fold needs: parsing metadata and timestamps for every row would cost more than reading it.
     selectPage: named(
-      `SELECT version, aggregate_type, event_type, payload FROM ${events} ` +
+      `SELECT version, aggregate_type AS "aggregateType", event_type AS "eventType", payload FROM ${events} ` +
         'WHERE aggregate_id = $1 AND version > $2 ORDER BY version LIMIT $3',
     ),
     selectStream: named(

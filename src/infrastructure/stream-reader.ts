@@ -2,7 +2,6 @@ import type { AggregateClass, AggregateRoot } from '../domain/aggregate-root';
 import { AggregateTypeMismatchError } from '../domain/errors/aggregate-type-mismatch-error';
 import type { FoldableEvent } from '../domain/stream-decoder';
 import { aggregateTypeName, snapshotPolicyOf } from '../domain/metadata/aggregate.decorator';
-import type { FoldRow } from './event-row';
 import type { EventSql, NamedSql } from './event-sql';
 
 /** A query function bound to one connection. */
@@ -54,7 +53,7 @@ export async function readSnapshot<T extends AggregateRoot>(
 
 /**
  * Reads an aggregate's events after `afterVersion` in keyset pages of `pageSize`, handing each
- * to `fold` before the next page is fetched, so memory stays flat however long the stream.
+ * page to `fold` before the next one is fetched, so memory stays flat however long the stream.
  * Returns the number of events read.
  */
 export async function foldPages(
@@ -63,22 +62,16 @@ export async function foldPages(
   id: string,
   afterVersion: number,
   pageSize: number,
-  fold: (event: FoldableEvent) => void,
+  fold: (page: readonly FoldableEvent[]) => void,
 ): Promise<number> {
   let after = afterVersion;
   let total = 0;
   for (;;) {
-    const rows = await query<FoldRow>(sql.selectPage, [id, after, pageSize]);
-    for (const row of rows) {
-      fold({
-        aggregateType: row.aggregate_type,
-        eventType: row.event_type,
-        version: row.version,
-        payload: row.payload,
-      });
-    }
-    total += rows.length;
-    if (rows.length < pageSize) return total;
-    after = rows[rows.length - 1].version;
+    // The statement names its columns as FoldableEvent's properties: rows need no mapping.
+    const page = await query<FoldableEvent>(sql.selectPage, [id, after, pageSize]);
+    if (page.length > 0) fold(page);
+    total += page.length;
+    if (page.length < pageSize) return total;
+    after = page[page.length - 1].version;
   }
 }
