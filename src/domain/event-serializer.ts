@@ -4,8 +4,7 @@ import { UnserializableEventError } from './errors/unserializable-event-error';
 import { InvalidEventError, type StoredEventLocation } from './errors/invalid-event-error';
 import { assertValidEvent } from './event-validator';
 import { eventRegistry, type EventRegistry } from './metadata/event-registry';
-import { isPlainCopyable, plainToEvent } from './plain-to-event';
-import type { EventClass } from './metadata/event-class';
+import { plainToEvent, serializesLikeJson } from './plain-to-event';
 
 /** An event turned into what the `event_type` and `payload` columns hold. */
 export interface SerializedEvent {
@@ -87,14 +86,14 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 /**
  * The JSON text of an event's payload, through class-transformer's `instanceToPlain` (so `@Exclude`,
- * `@Transform`, `@Type` and `@BigIntProperty` apply). Values JSON would drop or alter without a
- * word are refused first. An event without class-transformer decorators whose values are only
- * plain data (objects, arrays, Dates, strings, numbers, booleans, null) is stringified directly:
- * the same text, without class-transformer's generic walk.
+ * `@Transform`, `@Expose` and `@BigIntProperty` apply). Values JSON would drop or alter without a
+ * word are refused first. When no object in the event carries a decorator that changes
+ * class-to-plain output, has a `toJSON` or holds a bigint, the event is stringified directly: the
+ * same text, without class-transformer's generic walk.
  */
 export function eventToJson(event: object, eventType: string): string {
   const plainData = assertJsonSafe(event, eventType);
-  if (plainData && isPlainCopyable(event.constructor as EventClass)) return JSON.stringify(event);
+  if (plainData) return JSON.stringify(event);
   const plain = instanceToPlain(event);
   try {
     return JSON.stringify(plain);
@@ -114,13 +113,12 @@ export function eventToJson(event: object, eventType: string): string {
 
 /**
  * Walks the event and rejects what JSON.stringify would drop or alter without a word. Returns
- * whether everything below the root is plain data (no class instance but Date, no bigint, no
- * toJSON), which lets {@link eventToJson} skip class-transformer.
+ * whether JSON.stringify alone gives class-transformer's output (see {@link eventToJson}).
  */
 function assertJsonSafe(root: object, eventType: string): boolean {
   const ancestors = new Set<object>();
   const path: string[] = [];
-  let plainData = typeof (root as { toJSON?: unknown }).toJSON !== 'function';
+  let plainData = true;
   const fail = (reason: string): never => {
     throw new UnserializableEventError(eventType, path.join('.'), reason);
   };
@@ -151,13 +149,14 @@ function assertJsonSafe(root: object, eventType: string): boolean {
           fail('Map and Set do not survive JSON; use an array or a plain object');
         }
         if (ancestors.has(value)) fail('circular reference');
-        if (value !== root) {
-          const prototype = Object.getPrototypeOf(value) as unknown;
+        if (plainData) {
+          const prototype = Object.getPrototypeOf(value) as { constructor?: unknown } | null;
           if (
+            typeof (value as { toJSON?: unknown }).toJSON === 'function' ||
             (prototype !== Object.prototype &&
               prototype !== Array.prototype &&
-              prototype !== null) ||
-            typeof (value as { toJSON?: unknown }).toJSON === 'function'
+              prototype !== null &&
+              !serializesLikeJson(prototype.constructor as object))
           ) {
             plainData = false;
           }

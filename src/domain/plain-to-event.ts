@@ -47,7 +47,20 @@ export function isPlainCopyable(type: EventClass): boolean {
 }
 
 function hasTransformerMetadata(s: TransformerStorage, type: EventClass): boolean {
-  const maps = [s._typeMetadatas, s._transformMetadatas, s._exposeMetadatas, s._excludeMetadatas];
+  return hasMetadata(s, type, [
+    '_typeMetadatas',
+    '_transformMetadatas',
+    '_exposeMetadatas',
+    '_excludeMetadatas',
+  ]);
+}
+
+function hasMetadata(
+  s: TransformerStorage,
+  type: object,
+  names: ReadonlyArray<keyof TransformerStorage>,
+): boolean {
+  const maps = names.map((name) => s[name]);
   for (
     let t: unknown = type;
     typeof t === 'function' && t !== Function.prototype;
@@ -74,4 +87,22 @@ function loadStorage(): TransformerStorage | undefined {
   } catch {
     return undefined;
   }
+}
+
+const toPlainNeutral = new WeakMap<object, boolean>();
+
+/**
+ * True when class-transformer would turn instances of `type` into plain objects exactly as
+ * JSON.stringify does: no `@Transform`, `@Expose` or `@Exclude` on it or its base classes (`@Type`
+ * only matters in the other direction).
+ */
+export function serializesLikeJson(type: object): boolean {
+  let known = toPlainNeutral.get(type);
+  if (known === undefined) {
+    known =
+      storage !== undefined &&
+      !hasMetadata(storage, type, ['_transformMetadatas', '_exposeMetadatas', '_excludeMetadatas']);
+    toPlainNeutral.set(type, known);
+  }
+  return known;
 }
