@@ -23,7 +23,12 @@ export function required(params: WorkloadParams, name: keyof WorkloadParams): nu
   return value;
 }
 
-/** A short untimed run before the measured loop: JIT, pool connections, plan caches. */
+/**
+ * An untimed run before the measured loop, the same for every contender: JIT, pool connections,
+ * plan caches. A quarter of the measured count: with a twentieth, a contender with more
+ * JavaScript on its path (tessera's validation and serialization) was still being optimized by V8
+ * during the first timed operations, which measured warm-up rather than steady state.
+ */
 export function warmUpCount(operations: number): number {
-  return Math.max(20, Math.ceil(operations / 20));
+  return Math.max(20, Math.ceil(operations / 4));
 }

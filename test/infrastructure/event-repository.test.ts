@@ -138,11 +138,17 @@ describe('EventRepository on PostgreSQL', () => {
   describe('large appends (one array-parameter statement past 64 rows)', () => {
     it('appends 200 events in one save and replays them', async () => {
       const repository = new EventRepository(db.dataSource);
-      const account = await openAccount(repository, Array.from({ length: 200 }, () => 1));
+      const account = await openAccount(
+        repository,
+        Array.from({ length: 200 }, () => 1),
+      );
       const loaded = await repository.load(BankAccount, account.id);
       expect(loaded.version).to.equal(201);
       expect(loaded.balance).to.equal(200);
-      const snapshots = await db.dataSource.query('SELECT version FROM snapshots WHERE aggregate_id = $1', [account.id]);
+      const snapshots = await db.dataSource.query(
+        'SELECT version FROM snapshots WHERE aggregate_id = $1',
+        [account.id],
+      );
       expect(snapshots).to.deep.equal([{ version: 201 }]);
     });
 
