@@ -68,6 +68,8 @@ export function prepareAppend(
   if (!Array.isArray(aggregates as unknown))
     throw new TypeError('saveAll expects an array of aggregates');
   const shared = buildSharedMetadata(options ?? {});
+  const sharedJson = JSON.stringify(shared);
+  const sharedTail = sharedJson === '{}' ? '' : `,${sharedJson.slice(1, -1)}`;
   const seen = new Set<string>();
   const streams: PendingStream[] = [];
   const rows: PendingRow[] = [];
@@ -88,11 +90,11 @@ export function prepareAppend(
         eventType: u.eventType,
         version: u.version,
         payloadJson: u.json,
-        metadataJson: JSON.stringify({
-          schemaVersion: eventRegistry.infoOf(u.event).version,
-          occurredAt: u.occurredAt.toISOString(),
-          ...shared,
-        }),
+        // The same text as JSON.stringify({ schemaVersion, occurredAt, ...shared }), with the part
+        // shared by every event of the save stringified once.
+        metadataJson:
+          `{"schemaVersion":${eventRegistry.infoOf(u.event).version},` +
+          `"occurredAt":"${u.occurredAt.toISOString()}"${sharedTail}}`,
       };
     });
     const expectedVersion = aggregate.version;
