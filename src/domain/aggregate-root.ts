@@ -78,12 +78,18 @@ export abstract class AggregateRoot {
   }
 
   /**
-   * Called by repositories after a successful append: the uncommitted events become committed
-   * and {@link AggregateRoot.version} moves on by their number.
+   * Called by repositories after a successful append: the first `count` uncommitted events (by
+   * default all) become committed and {@link AggregateRoot.version} moves on by that number.
+   * Events raised while the save was in flight stay uncommitted for the next save.
    */
-  markCommitted(): void {
-    this.#version += this.#uncommitted.length;
-    this.#uncommitted = [];
+  markCommitted(count: number = this.#uncommitted.length): void {
+    if (!Number.isInteger(count) || count < 0 || count > this.#uncommitted.length) {
+      throw new RangeError(
+        `cannot commit ${count} of ${this.#uncommitted.length} uncommitted events`,
+      );
+    }
+    this.#version += count;
+    this.#uncommitted = this.#uncommitted.slice(count);
   }
 
   /**

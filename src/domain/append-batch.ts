@@ -141,7 +141,7 @@ export async function runAppend(batch: AppendBatch, append: () => Promise<void>)
   try {
     await append();
     for (const s of batch.streams) {
-      s.aggregate.markCommitted();
+      s.aggregate.markCommitted(s.rows.length);
       if (s.snapshot) snapshotDue.delete(s.aggregate);
     }
   } finally {

@@ -90,19 +90,58 @@ function loadStorage(): TransformerStorage | undefined {
 }
 
 const toPlainNeutral = new WeakMap<object, boolean>();
+const BUILT_IN = new Set<unknown>([Date, String, Number, Boolean, Object, Array, BigInt, Buffer]);
+
+/** What class-transformer records for `@Type`. */
+interface TypeMetadataLike {
+  readonly typeFunction?: (options?: unknown) => unknown;
+  readonly options?: { readonly discriminator?: unknown };
+}
 
 /**
  * True when class-transformer would turn instances of `type` into plain objects exactly as
- * JSON.stringify does: no `@Transform`, `@Expose` or `@Exclude` on it or its base classes (`@Type`
- * only matters in the other direction).
+ * JSON.stringify does: no `@Transform`, `@Expose` or `@Exclude` on it or its base classes, and no
+ * `@Type` that changes class-to-plain output (a discriminator, which writes the subtype's name, or
+ * a declared class that itself has such decorators).
  */
-export function serializesLikeJson(type: object): boolean {
+export function serializesLikeJson(type: object, inProgress = new Set<object>()): boolean {
   let known = toPlainNeutral.get(type);
-  if (known === undefined) {
-    known =
-      storage !== undefined &&
-      !hasMetadata(storage, type, ['_transformMetadatas', '_exposeMetadatas', '_excludeMetadatas']);
-    toPlainNeutral.set(type, known);
-  }
+  if (known !== undefined) return known;
+  if (inProgress.has(type)) return true;
+  inProgress.add(type);
+  known =
+    storage !== undefined &&
+    !hasMetadata(storage, type, ['_transformMetadatas', '_exposeMetadatas', '_excludeMetadatas']) &&
+    declaredTypesSerializeLikeJson(storage, type, inProgress);
+  inProgress.delete(type);
+  // A result reached inside a cycle of declared types assumed the cycle's root was fine: only
+  // the root's own result is final.
+  if (inProgress.size === 0) toPlainNeutral.set(type, known);
   return known;
+}
+
+function declaredTypesSerializeLikeJson(
+  s: TransformerStorage,
+  type: object,
+  inProgress: Set<object>,
+): boolean {
+  for (
+    let t: unknown = type;
+    typeof t === 'function' && t !== Function.prototype;
+    t = Object.getPrototypeOf(t)
+  ) {
+    const byProperty = s._typeMetadatas.get(t) as Map<string, TypeMetadataLike> | undefined;
+    for (const metadata of byProperty?.values() ?? []) {
+      if (metadata.options?.discriminator) return false;
+      let declared: unknown;
+      try {
+        declared = metadata.typeFunction?.();
+      } catch {
+        return false;
+      }
+      if (typeof declared !== 'function') return false;
+      if (!BUILT_IN.has(declared) && !serializesLikeJson(declared, inProgress)) return false;
+    }
+  }
+  return true;
 }

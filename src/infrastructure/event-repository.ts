@@ -59,12 +59,25 @@ export interface EventSaveOptions extends SaveOptions {
   readonly manager?: EntityManager;
 }
 
-/** Decoded history kept between the attempts of one `update()`, so a retry reads only what it missed. */
+/**
+ * History kept between the attempts of one `update()`, so a retry reads only what it missed.
+ * Payloads are kept as JSON text: every attempt decodes pristine copies, so a handler that
+ * mutated an event's nested value in a failed attempt cannot leak into the next one.
+ */
 interface RetryCache {
   readonly snapshot?: UsableSnapshot;
   readonly outdated: boolean;
-  readonly decoder: StreamDecoder;
-  events: object[] | undefined;
+  /** Rows read after the snapshot; undefined once the stream is too long to hold. */
+  rows: CachedRow[] | undefined;
+  /** The last version read. */
+  version: number;
+}
+
+interface CachedRow {
+  readonly aggregateType: string;
+  readonly eventType: string;
+  readonly version: number;
+  readonly json: string;
 }
 
 // Beyond this many events an update() retry reloads instead of holding the history in memory.
@@ -136,7 +149,7 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
    * events are read in pages of `pageSize` and folded as they arrive.
    */
   find<T extends AggregateRoot>(type: AggregateClass<T>, id: string): Promise<T | null> {
-    return this.#read(type, normalizedId(id));
+    return this.#read(type, normalizedId(id), undefined);
   }
 
   /** {@inheritDoc AggregateRepository.readStream} */
@@ -150,7 +163,8 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
    * {@inheritDoc AggregateRepository.update}
    *
    * A retry does not reread the whole stream: it reads only the events appended since the
-   * previous attempt and replays the already decoded ones in memory.
+   * previous attempt and replays the rows already read from memory (decoded afresh). With
+   * `manager`, reads and the save run on the caller's transaction.
    */
   async update<T extends AggregateRoot>(
     type: AggregateClass<T>,
@@ -164,7 +178,7 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
     const cache: { current?: RetryCache } = {};
     return retryOnConflict(
       async () => {
-        const aggregate = await this.#read(type, aggregateId, cache);
+        const aggregate = await this.#read(type, aggregateId, options.manager, cache);
         if (!aggregate) throw new AggregateNotFoundError(aggregateTypeName(type), aggregateId);
         await command(aggregate);
         await this.save(aggregate, saveOptions);
@@ -187,68 +201,66 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
     }
   }
 
-  /** Rehydrates from snapshot and pages, or (with a retry cache) catches up from the last attempt. */
+  /**
+   * Rehydrates from snapshot and pages, on the caller's transaction when a manager is given. With
+   * a retry cache, a later attempt replays the rows already read and reads only the newer ones.
+   */
   #read<T extends AggregateRoot>(
     type: AggregateClass<T>,
     id: string,
+    manager: EntityManager | undefined,
     cache?: { current?: RetryCache },
   ): Promise<T | null> {
     const typeName = aggregateTypeName(type);
-    return this.#session.session(undefined, async (query: BoundQuery) => {
+    return this.#session.session(manager, async (query: BoundQuery) => {
       let state = cache?.current;
-      if (state?.events) {
-        const events = state.events;
-        const decoder = state.decoder;
-        await foldPages(query, this.#sql, id, decoder.version, this.#pageSize, (page) => {
-          for (const row of page) events.push(decoder.decode(row));
-        });
-        if (events.length > MAX_CACHED_EVENTS) state.events = undefined;
-        return this.#build(type, id, state, events);
+      if (!state?.rows) {
+        const lookup = await readSnapshot(query, this.#sql, type, id);
+        state = {
+          snapshot: lookup.snapshot,
+          outdated: lookup.outdated,
+          rows: cache ? [] : undefined,
+          version: lookup.snapshot?.version ?? 0,
+        };
+        if (cache) cache.current = state;
       }
-      const lookup = await readSnapshot(query, this.#sql, type, id);
       const aggregate = new type(id);
-      if (lookup.snapshot)
-        aggregate.restoreSnapshot(lookup.snapshot.state, lookup.snapshot.version);
+      if (state.snapshot) aggregate.restoreSnapshot(state.snapshot.state, state.snapshot.version);
       const decoder = new StreamDecoder(
         typeName,
         aggregate.id,
         this.#serializer,
         aggregate.version,
       );
-      state = {
-        snapshot: lookup.snapshot,
-        outdated: lookup.outdated,
-        decoder,
-        events: cache ? [] : undefined,
-      };
-      const collected = state;
-      await foldPages(query, this.#sql, id, decoder.version, this.#pageSize, (page) => {
-        const events = page.map((row) => decoder.decode(row));
-        aggregate.loadFromHistory(events);
-        if (collected.events) {
-          collected.events.push(...events);
-          if (collected.events.length > MAX_CACHED_EVENTS) collected.events = undefined;
+      if (state.rows && state.rows.length > 0) {
+        aggregate.loadFromHistory(
+          state.rows.map((row) =>
+            decoder.decode({ ...row, payload: JSON.parse(row.json) as unknown }),
+          ),
+        );
+      }
+      const current = state;
+      await foldPages(query, this.#sql, id, current.version, this.#pageSize, (page) => {
+        if (current.rows) {
+          // Copied before the handlers run, so the cache holds the stored payloads, not
+          // whatever a handler may do to them.
+          for (const row of page) {
+            current.rows.push({
+              aggregateType: row.aggregateType,
+              eventType: row.eventType,
+              version: row.version,
+              json: JSON.stringify(row.payload),
+            });
+          }
+          if (current.rows.length > MAX_CACHED_EVENTS) current.rows = undefined;
         }
+        aggregate.loadFromHistory(page.map((row) => decoder.decode(row)));
+        current.version = page[page.length - 1].version;
       });
-      if (cache) cache.current = state;
       if (aggregate.version === 0) return null;
-      this.#flagOverdueSnapshot(type, aggregate, state);
+      this.#flagOverdueSnapshot(type, aggregate, current);
       return aggregate;
     });
-  }
-
-  #build<T extends AggregateRoot>(
-    type: AggregateClass<T>,
-    id: string,
-    state: RetryCache,
-    events: readonly object[],
-  ): T | null {
-    const aggregate = new type(id);
-    if (state.snapshot) aggregate.restoreSnapshot(state.snapshot.state, state.snapshot.version);
-    aggregate.loadFromHistory(events);
-    if (aggregate.version === 0) return null;
-    this.#flagOverdueSnapshot(type, aggregate, state);
-    return aggregate;
   }
 
   /** A missing or outdated snapshot of a long enough stream is written on the next save. */

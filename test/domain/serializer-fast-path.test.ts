@@ -36,7 +36,35 @@ class PlainNested {
   readonly nested = { a: [1, 2, { b: 'c' }], d: null, e: undefined };
 }
 
+abstract class Method {}
+class Card extends Method {
+  constructor(readonly last4: string) {
+    super();
+  }
+}
+class Money {
+  readonly amount: number = 0;
+  @Exclude() readonly internal: string = '';
+}
+
+@DomainEvent('Test.FastPath.Paid')
+class Paid {
+  @Type(() => Method, {
+    discriminator: { property: 'kind', subTypes: [{ value: Card, name: 'card' }] },
+  })
+  readonly method: Method = new Card('4242');
+  @Type(() => Money) readonly price = { amount: 5, internal: 'secret' };
+}
+
 describe('EventSerializer direct-JSON fast path', () => {
+  it("keeps class-transformer's output for @Type discriminators and declared classes with @Exclude", () => {
+    const event = new Paid();
+    const json = JSON.parse(new EventSerializer().serialize(event).json);
+    expect(json).to.deep.equal(JSON.parse(JSON.stringify(instanceToPlain(event))));
+    expect(json.method).to.deep.equal({ last4: '4242', kind: 'card' });
+    expect(json.price).to.deep.equal({ amount: 5 });
+  });
+
   const serializer = new EventSerializer();
 
   it("gives class-transformer's output when nested classes carry @Exclude, @Transform or toJSON", () => {

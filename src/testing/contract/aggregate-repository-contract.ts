@@ -172,6 +172,18 @@ export function aggregateRepositoryContract(
       assert.equal(await repository.find(ContractCounter, fresh.id), null);
     });
 
+    it('keeps events raised while a save is in flight for the next save', async () => {
+      const counter = ContractCounter.create(randomUUID(), 'in flight');
+      const saving = repository.save(counter);
+      counter.increment(4);
+      await saving;
+      assert.equal(counter.version, 1);
+      assert.equal(counter.getUncommittedEvents().length, 1);
+      await repository.save(counter);
+      assert.equal(counter.version, 2);
+      assert.equal((await repository.load(ContractCounter, counter.id)).total, 4);
+    });
+
     it('saveAll writes all aggregates or none', async () => {
       const existing = await created(0);
       const stale = await repository.load(ContractCounter, existing.id);
