@@ -73,7 +73,11 @@ export function prepareAppend(
   const seen = new Set<string>();
   const streams: PendingStream[] = [];
   const rows: PendingRow[] = [];
-  for (const aggregate of aggregates) {
+  // Rows go in aggregate-id order: two concurrent saves of overlapping aggregates then take their
+  // unique-index entries in the same order, so the later one fails with a version conflict
+  // instead of both waiting on each other until PostgreSQL aborts one as a deadlock.
+  const ordered = [...aggregates].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  for (const aggregate of ordered) {
     const aggregateType = aggregateTypeName(aggregate.constructor);
     if (seen.has(aggregate.id)) {
       throw new TypeError(`${aggregateType} ${aggregate.id} appears twice in one saveAll`);

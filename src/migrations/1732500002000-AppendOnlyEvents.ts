@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { createRoleSql } from './create-role-sql';
 import { EVENTS_TABLE, SNAPSHOTS_TABLE } from '../infrastructure/schema-names';
 
 /** NOLOGIN role whose members may use the erasure/archival escape hatch (cluster-wide). */
@@ -71,7 +72,10 @@ export class AppendOnlyEvents1732500002000 implements MigrationInterface {
     `);
     await queryRunner.query(`ALTER TABLE "${EVENTS_TABLE}" ENABLE ALWAYS TRIGGER "${TRIGGER}"`);
 
-    for (const role of [MAINTAINER_ROLE, WRITER_ROLE]) await queryRunner.query(createRole(role));
+    for (const role of [MAINTAINER_ROLE, WRITER_ROLE])
+      await queryRunner.query(
+        createRoleSql(role, 'create it and rerun the grants of docs/reliability.md'),
+      );
     await queryRunner.query(grant(WRITER_ROLE, 'SELECT, INSERT'));
     await queryRunner.query(`
       DO $do$
@@ -104,24 +108,6 @@ export class AppendOnlyEvents1732500002000 implements MigrationInterface {
       `);
     }
   }
-}
-
-/** A DO block creating a NOLOGIN role unless it exists (or cannot be created: then a WARNING). */
-function createRole(role: string): string {
-  return `
-    DO $do$
-    BEGIN
-      IF to_regrole('${role}') IS NULL THEN
-        CREATE ROLE "${role}" NOLOGIN;
-      END IF;
-    EXCEPTION
-      -- Another database's migration created it meanwhile: roles are cluster-wide.
-      WHEN duplicate_object OR unique_violation THEN NULL;
-      WHEN insufficient_privilege THEN
-        RAISE WARNING 'tessera: role ${role} not created (%): create it and rerun the grants of docs/reliability.md', SQLERRM;
-    END
-    $do$
-  `;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { createRoleSql } from './create-role-sql';
 import { EVENTS_PUBLICATION } from '../infrastructure/change-feed/change-feed-names';
 import { EVENTS_TABLE } from '../infrastructure/schema-names';
 
@@ -28,20 +29,12 @@ export class CreatePublication1732500003000 implements MigrationInterface {
     await queryRunner.query(
       `CREATE PUBLICATION "${EVENTS_PUBLICATION}" FOR TABLE "${EVENTS_TABLE}" WITH (publish = 'insert')`,
     );
-    await queryRunner.query(`
-      DO $do$
-      BEGIN
-        IF to_regrole('${CDC_ROLE}') IS NULL THEN
-          CREATE ROLE "${CDC_ROLE}" NOLOGIN;
-        END IF;
-      EXCEPTION
-        -- Another database's migration created it meanwhile: roles are cluster-wide.
-        WHEN duplicate_object OR unique_violation THEN NULL;
-        WHEN insufficient_privilege THEN
-          RAISE WARNING 'tessera: role ${CDC_ROLE} not created (%): create it and grant it SELECT on ${EVENTS_TABLE} (docs/change-feed.md)', SQLERRM;
-      END
-      $do$
-    `);
+    await queryRunner.query(
+      createRoleSql(
+        CDC_ROLE,
+        `create it and grant it SELECT on ${EVENTS_TABLE} (docs/change-feed.md)`,
+      ),
+    );
     await queryRunner.query(`
       DO $do$
       BEGIN

@@ -176,6 +176,33 @@ describe('EventRepository on PostgreSQL', () => {
     });
   });
 
+  it('turns crossing saveAlls of the same aggregates into ConcurrencyError, never a deadlock', async () => {
+    const repository = new EventRepository(db.dataSource);
+    const outcomes = new Map<string, number>();
+    for (let round = 0; round < 10; round++) {
+      // Twenty aggregates per batch, in opposite orders: inserted in the order given, the two
+      // statements would meet in the middle holding each other's unique-index entries.
+      const accounts = await Promise.all(Array.from({ length: 20 }, () => openAccount(repository)));
+      const load = () => Promise.all(accounts.map((acc) => repository.load(BankAccount, acc.id)));
+      const [first, second] = await Promise.all([load(), load()]);
+      for (const acc of [...first, ...second]) acc.deposit(1);
+      const results = await Promise.allSettled([
+        repository.saveAll(first),
+        repository.saveAll(second.reverse()),
+      ]);
+      for (const result of results) {
+        const key =
+          result.status === 'fulfilled'
+            ? 'saved'
+            : result.reason instanceof ConcurrencyError
+              ? 'conflict'
+              : String((result.reason as { code?: string }).code ?? result.reason);
+        outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+      }
+    }
+    expect(Object.fromEntries(outcomes)).to.deep.equal({ saved: 10, conflict: 10 });
+  });
+
   it('lets database errors other than a version conflict through as themselves', async () => {
     const repository = new EventRepository(db.dataSource);
     const account = await openAccount(repository);

@@ -4,6 +4,7 @@ import { createTesseraDataSource, EventRepository } from '../../src';
 import {
   createScratchDatabase,
   startLocalPostgres,
+  withClient,
   type LocalPostgres,
   type ScratchDatabase,
 } from '../../support/local-postgres';
@@ -62,7 +63,7 @@ describe('crash mid-append: PostgreSQL killed under big batches', function () {
     this.timeout(budgetMs(90_000));
     const pg = server as LocalPostgres;
     const db = scratch as ScratchDatabase;
-    const settings = await query(db.url, async (c) => {
+    const settings = await withClient(db.url, async (c) => {
       const { rows } = await c.query(
         "SELECT current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS synchronous_commit",
       );
@@ -103,7 +104,7 @@ describe('crash mid-append: PostgreSQL killed under big batches', function () {
     let cutOff = 0;
     let inDoubtCommitted = 0;
     let expectedRows = 0;
-    await query(db.url, async (client) => {
+    await withClient(db.url, async (client) => {
       for (const batch of batches) {
         const stored = await storedRange(client, batch);
         const whole =
@@ -160,13 +161,3 @@ describe('crash mid-append: PostgreSQL killed under big batches', function () {
     expect(cutOff, 'saves cut off by a kill').to.be.at.least(1);
   });
 });
-
-async function query<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
