@@ -14,7 +14,6 @@ import type { ProjectionContext } from './projection-context';
 import { ProjectionCheckpointMovedError } from './projection-checkpoint-moved-error';
 import {
   ProjectionCheckpointStore,
-  sameProjectionCheckpoint,
   type ProjectionCheckpoint,
 } from './projection-checkpoint-store';
 
@@ -55,7 +54,6 @@ export interface OrderedProjectionRunnerOptions {
  */
 export class OrderedProjectionRunner {
   readonly projection: Projection<ProjectionContext>;
-  readonly #dataSource: DataSource;
   readonly #options: OrderedProjectionRunnerOptions;
   readonly #serializer: EventSerializer;
   readonly #store: ProjectionCheckpointStore;
@@ -70,7 +68,6 @@ export class OrderedProjectionRunner {
     options: OrderedProjectionRunnerOptions = {},
   ) {
     this.projection = projection;
-    this.#dataSource = dataSource;
     this.#options = options;
     this.#serializer = options.serializer ?? new EventSerializer();
     this.#store = new ProjectionCheckpointStore(dataSource, { schema: options.schema });
@@ -130,18 +127,9 @@ export class OrderedProjectionRunner {
     const expected = this.#expected;
     if (!expected) throw new ProjectionCheckpointMovedError(this.projection.name);
     const next: ProjectionCheckpoint = { feed: page.checkpoint, lsn: expected.lsn };
-    let applied = 0;
-    await this.#dataSource.transaction(async (manager) => {
-      const stored = await this.#store.lock(manager, this.projection.name);
-      // Fencing: only the runner whose view of the checkpoint is current may move it.
-      if (!sameProjectionCheckpoint(stored, expected)) {
-        throw new ProjectionCheckpointMovedError(this.projection.name);
-      }
-      applied = await applyFeedEvents(this.projection, page.events, this.#serializer, {
-        manager,
-      });
-      await this.#store.save(manager, this.projection.name, next);
-    });
+    const applied = await this.#store.advance(this.projection.name, expected, next, (manager) =>
+      applyFeedEvents(this.projection, page.events, this.#serializer, { manager }),
+    );
     this.#expected = next;
     this.#applied += applied;
   }

@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { FEED_START, type FeedCheckpoint } from '../change-feed/feed-checkpoint';
 import { qualifiedTableName } from '../sql-identifier';
+import { ProjectionCheckpointMovedError } from './projection-checkpoint-moved-error';
 
 /** Table of asynchronous projections' progress (created by migration 1732500004000). */
 export const PROJECTION_CHECKPOINTS_TABLE = 'projection_checkpoints';
@@ -81,6 +82,27 @@ export class ProjectionCheckpointStore {
         'lsn = $4::pg_lsn, updated_at = now() WHERE name = $1',
       [name, checkpoint.feed.transactionId, checkpoint.feed.position, checkpoint.lsn],
     );
+  }
+
+  /**
+   * Runs `apply` and moves the checkpoint from `expected` to `next` in one transaction, fenced:
+   * if another runner (or a rebuild) moved the checkpoint meanwhile, nothing is applied and
+   * {@link ProjectionCheckpointMovedError} is thrown. Returns what `apply` returned.
+   */
+  async advance(
+    name: string,
+    expected: ProjectionCheckpoint,
+    next: ProjectionCheckpoint,
+    apply: (manager: EntityManager) => Promise<number>,
+  ): Promise<number> {
+    return this.#dataSource.transaction(async (manager) => {
+      const stored = await this.lock(manager, name);
+      if (!sameProjectionCheckpoint(stored, expected))
+        throw new ProjectionCheckpointMovedError(name);
+      const applied = await apply(manager);
+      await this.save(manager, name, next);
+      return applied;
+    });
   }
 
   #select(suffix: string): string {

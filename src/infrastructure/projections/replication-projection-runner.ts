@@ -18,7 +18,6 @@ import type { ProjectionContext } from './projection-context';
 import { ProjectionCheckpointMovedError } from './projection-checkpoint-moved-error';
 import {
   ProjectionCheckpointStore,
-  sameProjectionCheckpoint,
   type ProjectionCheckpoint,
 } from './projection-checkpoint-store';
 import { ReplicationSlotLostError } from './replication-slot-lost-error';
@@ -223,15 +222,9 @@ export class ReplicationProjectionRunner {
     next: ProjectionCheckpoint,
     apply: (context: ProjectionContext) => Promise<number>,
   ): Promise<ProjectionCheckpoint> {
-    let applied = 0;
-    await this.#dataSource.transaction(async (manager) => {
-      const stored = await this.#store.lock(manager, this.projection.name);
-      if (!sameProjectionCheckpoint(stored, expected)) {
-        throw new ProjectionCheckpointMovedError(this.projection.name);
-      }
-      applied = await apply({ manager });
-      await this.#store.save(manager, this.projection.name, next);
-    });
+    const applied = await this.#store.advance(this.projection.name, expected, next, (manager) =>
+      apply({ manager }),
+    );
     this.#expected = next;
     this.#applied += applied;
     return next;
