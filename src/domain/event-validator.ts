@@ -10,6 +10,11 @@ import {
   type EventViolation,
   type StoredEventLocation,
 } from './errors/invalid-event-error';
+import {
+  createValidityCheck,
+  type ConstraintMetadataLike,
+  type ValidationMetadataLike,
+} from './validity-check';
 
 const OPTIONS: ValidatorOptions = {
   forbidUnknownValues: false,
@@ -25,6 +30,7 @@ export function assertValidEvent(
   eventType: string,
   location?: StoredEventLocation,
 ): void {
+  if (isValid(event)) return;
   const errors = validate(event);
   if (errors.length > 0) throw new InvalidEventError(eventType, flatten(errors, ''), location);
 }
@@ -43,7 +49,6 @@ function flatten(errors: readonly ValidationError[], prefix: string): EventViola
 
 /** The parts of class-validator's metadata storage and executor used below. */
 interface MetadataStorageLike {
-  readonly validationMetadatas: Map<unknown, unknown[]>;
   getTargetValidationMetadatas(
     type: unknown,
     schema: unknown,
@@ -52,6 +57,9 @@ interface MetadataStorageLike {
     groups?: unknown[],
   ): unknown[];
   groupByPropertyName(metadatas: unknown[]): unknown;
+  getTargetValidatorConstraints(target: unknown): ConstraintMetadataLike[];
+  addValidationMetadata(metadata: unknown): void;
+  addConstraintMetadata(metadata: unknown): void;
 }
 interface ExecutorLike {
   metadataStorage: MetadataStorageLike;
@@ -62,13 +70,66 @@ interface ExecutorLike {
 }
 type ExecutorClass = new (validator: Validator, options: ValidatorOptions) => ExecutorLike;
 
+const storage = getMetadataStorage() as unknown as MetadataStorageLike;
+const metadataGeneration = watchGeneration(storage);
+const metadataOf = memoizedMetadata(storage, metadataGeneration);
+/**
+ * True only when class-validator would report no error for the object (see
+ * {@link createValidityCheck}); {@link assertValidEvent} asks it first and runs class-validator
+ * only when it says no.
+ */
+export const isValid = createValidityCheck({
+  metadataOf: (type) => metadataOf(type) as ValidationMetadataLike[],
+  constraintsOf: (constraintCls) => storage.getTargetValidatorConstraints(constraintCls),
+  generation: metadataGeneration,
+});
 const validate = buildValidate();
+
+/**
+ * A counter bumped whenever class-validator's storage receives metadata, so memoized lookups
+ * are recomputed when a class (or a property of a known class) is decorated later.
+ */
+function watchGeneration(target: MetadataStorageLike): () => number {
+  let generation = 0;
+  const addValidation = target.addValidationMetadata;
+  const addConstraint = target.addConstraintMetadata;
+  target.addValidationMetadata = function (this: MetadataStorageLike, metadata: unknown) {
+    generation += 1;
+    addValidation.call(this, metadata);
+  };
+  target.addConstraintMetadata = function (this: MetadataStorageLike, metadata: unknown) {
+    generation += 1;
+    addConstraint.call(this, metadata);
+  };
+  return () => generation;
+}
+
+/** class-validator's metadata lookup for an object of `type` (no groups), memoized per class. */
+function memoizedMetadata(
+  target: MetadataStorageLike,
+  generation: () => number,
+): (type: unknown) => unknown[] {
+  let byClass = new Map<unknown, unknown[]>();
+  let seen = generation();
+  return (type) => {
+    if (generation() !== seen) {
+      byClass = new Map();
+      seen = generation();
+    }
+    let metadatas = byClass.get(type);
+    if (!metadatas) {
+      metadatas = target.getTargetValidationMetadatas(type, undefined, false, false, undefined);
+      byClass.set(type, metadatas);
+    }
+    return metadatas;
+  };
+}
 
 /**
  * class-validator's `validateSync`, minus its per-call cost: for every object it collects the
  * class's metadata by scanning every validated class in the process (an `instanceof` per class)
  * and regroups it. Events are validated on every raise and every replayed row, so the lookup is
- * memoized per class, recomputed whenever a class is added to the storage. Validation itself,
+ * memoized per class, recomputed whenever metadata is added to the storage. Validation itself,
  * and every error it reports, is class-validator's own. Falls back to plain `validateSync` if a
  * future class-validator moves these internals.
  */
@@ -83,28 +144,15 @@ function buildValidate(): (object: object) => ValidationError[] {
   } catch {
     Executor = undefined;
   }
-  const storage = getMetadataStorage() as unknown as MetadataStorageLike;
-  if (!Executor || !(storage.validationMetadatas instanceof Map))
-    return (object) => validateSync(object, OPTIONS);
+  if (!Executor) return (object) => validateSync(object, OPTIONS);
 
-  const byClass = new Map<unknown, unknown[]>();
   const grouped = new WeakMap<unknown[], unknown>();
-  let classCount = -1;
   const view: MetadataStorageLike = Object.create(storage);
   view.getTargetValidationMetadatas = (type, schema, always, strict, groups) => {
     if (schema !== undefined || always || strict || (groups && groups.length > 0)) {
       return storage.getTargetValidationMetadatas(type, schema, always, strict, groups);
     }
-    if (storage.validationMetadatas.size !== classCount) {
-      byClass.clear();
-      classCount = storage.validationMetadatas.size;
-    }
-    let metadatas = byClass.get(type);
-    if (!metadatas) {
-      metadatas = storage.getTargetValidationMetadatas(type, schema, always, strict, groups);
-      byClass.set(type, metadatas);
-    }
-    return metadatas;
+    return metadataOf(type);
   };
   view.groupByPropertyName = (metadatas) => {
     let result = grouped.get(metadatas);

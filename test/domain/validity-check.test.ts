@@ -1,0 +1,219 @@
+import { expect } from 'chai';
+import {
+  Allow,
+  IsDefined,
+  IsEmail,
+  IsInt,
+  IsOptional,
+  IsPositive,
+  IsString,
+  Length,
+  Min,
+  registerDecorator,
+  ValidateIf,
+  ValidateNested,
+  ValidatePromise,
+  ValidatorConstraint,
+  Validate,
+  validateSync,
+  type ValidationArguments,
+  type ValidatorConstraintInterface,
+} from 'class-validator';
+import fc from 'fast-check';
+import { assertValidEvent, isValid } from '../../src/domain/event-validator';
+import { InvalidEventError } from '../../src';
+
+/** Passes only when class-validator's arguments reach the constraint as class-validator sends them. */
+@ValidatorConstraint({ name: 'argumentsArrive' })
+class ArgumentsArrive implements ValidatorConstraintInterface {
+  validate(value: unknown, args?: ValidationArguments): boolean {
+    if (!args) return false;
+    const object = args.object as Record<string, unknown>;
+    return (
+      args.constraints[0] === 7 &&
+      args.targetName === object.constructor.name &&
+      args.property === 'echo' &&
+      args.value === value &&
+      object.echo === value
+    );
+  }
+}
+
+class Inner {
+  @IsString() @Length(1, 5) name: unknown;
+  @IsOptional() @IsInt() n: unknown;
+}
+
+class Sample {
+  @IsInt() @Min(0) count: unknown;
+  @IsOptional() @IsEmail() email: unknown;
+  @ValidateIf((o: Sample) => typeof o.count === 'number' && o.count > 3) @IsString() label: unknown;
+  @IsDefined() required: unknown;
+  @IsString({ each: true }) tags: unknown;
+  @ValidateNested() inner: unknown;
+  @ValidateNested({ each: true }) list: unknown;
+  @Allow() free: unknown;
+  @Validate(ArgumentsArrive, [7]) echo: unknown;
+}
+
+class Derived extends Sample {
+  @IsPositive() extra: unknown;
+}
+
+@ValidatorConstraint({ name: 'slowYes', async: true })
+class SlowYes implements ValidatorConstraintInterface {
+  validate(): Promise<boolean> {
+    return Promise.resolve(false);
+  }
+}
+
+@ValidatorConstraint({ name: 'promiseAnyway' })
+class PromiseAnyway implements ValidatorConstraintInterface {
+  validate(): boolean {
+    return Promise.resolve(false) as unknown as boolean;
+  }
+}
+
+class WithAsync {
+  @Validate(SlowYes) @IsInt() value: unknown = 1;
+}
+
+class WithPromiseResult {
+  @Validate(PromiseAnyway) value: unknown = 1;
+}
+
+class WithValidatePromise {
+  @ValidatePromise() @IsInt() value: unknown = 1;
+}
+
+const OPTIONS = { forbidUnknownValues: false } as const;
+const classValidatorSaysValid = (object: object): boolean =>
+  validateSync(object, OPTIONS).length === 0;
+
+function inner(name: unknown, n: unknown): Inner {
+  const value = new Inner();
+  value.name = name;
+  value.n = n;
+  return value;
+}
+
+const leaf = fc.oneof(
+  fc.integer({ min: -3, max: 9 }),
+  fc.double({ noNaN: false }),
+  fc.string({ maxLength: 7 }),
+  fc.constantFrom('a@b.co', 'not-an-email', '', 'abc'),
+  fc.constant(undefined),
+  fc.constant(null),
+  fc.boolean(),
+);
+const innerValue = fc.tuple(leaf, leaf).map(([name, n]) => inner(name, n));
+const value: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 4, arbitrary: leaf },
+  { weight: 2, arbitrary: innerValue },
+  fc.array(fc.oneof(leaf, innerValue), { maxLength: 3 }),
+  fc.array(fc.oneof(leaf, innerValue), { maxLength: 3 }).map((items) => new Set(items)),
+  fc
+    .array(fc.oneof(leaf, innerValue), { maxLength: 3 })
+    .map((items) => new Map(items.map((item, i) => [`k${i}`, item]))),
+  fc.dictionary(fc.constantFrom('name', 'n', 'x'), leaf, { maxKeys: 2 }),
+);
+
+function build<T extends object>(type: new () => T, props: Record<string, unknown>): T {
+  return Object.assign(new type(), props);
+}
+
+// Each property is often given a value that passes, so whole objects pass often enough too.
+const mostly = <T>(good: fc.Arbitrary<T>): fc.Arbitrary<unknown> =>
+  fc.oneof({ weight: 3, arbitrary: good }, { weight: 1, arbitrary: value });
+const sampleProps = fc.record(
+  {
+    count: mostly(fc.integer({ min: 0, max: 9 })),
+    email: mostly(fc.constantFrom(undefined, null, 'a@b.co')),
+    label: mostly(fc.string({ maxLength: 3 })),
+    required: mostly(fc.constantFrom(0, '', false)),
+    tags: mostly(fc.array(fc.string({ maxLength: 3 }), { maxLength: 2 })),
+    inner: mostly(fc.constantFrom(undefined, inner('ab', undefined), inner('abc', 7))),
+    list: mostly(fc.constant([inner('a', null), undefined])),
+    free: value,
+    echo: value,
+    extra: mostly(fc.integer({ min: 1, max: 5 })),
+  },
+  { requiredKeys: [] },
+);
+
+describe('validity check (fast path before class-validator)', () => {
+  it('agrees with class-validator on every generated object of a decorated class', () => {
+    let valid = 0;
+    fc.assert(
+      fc.property(sampleProps, fc.boolean(), (props, derived) => {
+        const object = derived ? build(Derived, props) : build(Sample, props);
+        const expected = classValidatorSaysValid(object);
+        if (expected) valid += 1;
+        expect(isValid(object), JSON.stringify(validateSync(object, OPTIONS))).to.equal(expected);
+      }),
+      { numRuns: 2000 },
+    );
+    // The generator must reach both answers often, or the property says little.
+    expect(valid).to.be.within(100, 1900);
+  });
+
+  it('agrees on objects that pass, built to pass', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 100 }),
+        fc.array(fc.string({ maxLength: 4 }), { maxLength: 3 }),
+        fc.string({ minLength: 1, maxLength: 5 }),
+        (count, tags, name) => {
+          const object = build(Sample, {
+            echo: 'e',
+            count,
+            label: count > 3 ? 'l' : 42,
+            required: 0,
+            tags,
+            inner: inner(name, undefined),
+            list: [inner(name, 1), undefined],
+          });
+          expect(classValidatorSaysValid(object)).to.equal(true);
+          expect(isValid(object)).to.equal(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('ignores async constraints as validateSync does', () => {
+    expect(isValid(new WithAsync())).to.equal(true);
+    expect(classValidatorSaysValid(new WithAsync())).to.equal(true);
+    const bad = Object.assign(new WithAsync(), { value: 'x' });
+    expect(isValid(bad)).to.equal(false);
+  });
+
+  it('leaves a constraint that returns a promise, and @ValidatePromise, to class-validator', () => {
+    expect(isValid(new WithPromiseResult())).to.equal(false);
+    expect(() => assertValidEvent(new WithPromiseResult(), 'T')).not.to.throw();
+    expect(isValid(new WithValidatePromise())).to.equal(false);
+    expect(() => assertValidEvent(new WithValidatePromise(), 'T')).not.to.throw();
+    expect(() =>
+      assertValidEvent(Object.assign(new WithValidatePromise(), { value: 'x' }), 'T'),
+    ).to.throw(InvalidEventError);
+  });
+
+  it('sees a constraint added to an already checked class', () => {
+    class Late {
+      @IsInt() value: unknown = 1;
+    }
+    const object = new Late();
+    expect(isValid(object)).to.equal(true);
+    registerDecorator({
+      name: 'neverLate',
+      target: Late,
+      propertyName: 'value',
+      validator: { validate: () => false },
+    });
+    expect(isValid(object)).to.equal(false);
+    expect(() => assertValidEvent(object, 'Late'))
+      .to.throw(InvalidEventError)
+      .with.property('violations')
+      .that.deep.equals([{ property: 'value', constraints: { neverLate: '' } }]);
+  });
+});
