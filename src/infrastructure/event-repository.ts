@@ -18,7 +18,7 @@ import type { StoredEvent } from '../domain/event-envelope';
 import { EventSerializer } from '../domain/event-serializer';
 import { aggregateTypeName, snapshotPolicyOf } from '../domain/metadata/aggregate.decorator';
 import { retryOnConflict } from '../domain/retry-on-conflict';
-import { StreamDecoder } from '../domain/stream-decoder';
+import { StreamDecoder, type FoldableEvent } from '../domain/stream-decoder';
 import { isUuid } from '../domain/uuid';
 import { buildAppendStatement } from './append-statement';
 import { toStoredEvent, type EventRow } from './event-row';
@@ -26,7 +26,7 @@ import { buildEventSql, type EventSql } from './event-sql';
 import { PgSession } from './pg-session';
 import { EVENTS_TABLE, SNAPSHOTS_TABLE } from './schema-names';
 import { qualifiedTableName } from './sql-identifier';
-import { foldPages, readSnapshot, type BoundQuery, type UsableSnapshot } from './stream-reader';
+import { foldPages, readHead, type BoundQuery, type UsableSnapshot } from './stream-reader';
 import { toConcurrencyError } from './to-concurrency-error';
 import { versionConflictAggregateId } from './version-conflict';
 
@@ -74,7 +74,7 @@ interface RetryCache {
 }
 
 interface CachedRow {
-  readonly aggregateType: string;
+  readonly aggregateType: string | null;
   readonly eventType: string;
   readonly version: number;
   readonly json: string;
@@ -214,13 +214,15 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
     const typeName = aggregateTypeName(type);
     return this.#session.session(manager, async (query: BoundQuery) => {
       let state = cache?.current;
+      let first: FoldableEvent[] | undefined;
       if (!state?.rows) {
-        const lookup = await readSnapshot(query, this.#sql, type, id);
+        const head = await readHead(query, this.#sql, type, id, this.#pageSize);
+        first = head.page;
         state = {
-          snapshot: lookup.snapshot,
-          outdated: lookup.outdated,
+          snapshot: head.snapshot,
+          outdated: head.outdated,
           rows: cache ? [] : undefined,
-          version: lookup.snapshot?.version ?? 0,
+          version: head.snapshot?.version ?? 0,
         };
         if (cache) cache.current = state;
       }
@@ -240,7 +242,7 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
         );
       }
       const current = state;
-      await foldPages(query, this.#sql, id, current.version, this.#pageSize, (page) => {
+      const fold = (page: readonly FoldableEvent[]): void => {
         if (current.rows) {
           // Copied before the handlers run, so the cache holds the stored payloads, not
           // whatever a handler may do to them.
@@ -256,7 +258,8 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
         }
         aggregate.loadFromHistory(page.map((row) => decoder.decode(row)));
         current.version = page[page.length - 1].version;
-      });
+      };
+      await foldPages(query, this.#sql, id, typeName, current.version, this.#pageSize, fold, first);
       if (aggregate.version === 0) return null;
       this.#flagOverdueSnapshot(type, aggregate, current);
       return aggregate;

@@ -17,7 +17,8 @@ export interface EventSql {
   insert(rows: number, snapshots: number): NamedSql;
   readonly selectPage: NamedSql;
   readonly selectStream: NamedSql;
-  readonly selectSnapshot: NamedSql;
+  /** The snapshot row (if any) and the first page after the usable snapshot, in one statement. */
+  readonly selectHead: NamedSql;
   readonly selectVersion: NamedSql;
 }
 
@@ -87,16 +88,27 @@ export function buildEventSql(events: string, snapshots: string): EventSql {
     // Keyset pages: each page is an index range scan on (aggregate_id, version) starting after
     // the last version folded, so a long stream is folded page by page in flat memory. Only what
     // a fold needs: parsing metadata and timestamps for every row would cost more than reading it.
+    // The aggregate type is compared here ($4: the expected one): a row of the expected type
+    // carries null instead of the same string again, one of another type carries that type.
     selectPage: named(
-      `SELECT version, aggregate_type AS "aggregateType", event_type AS "eventType", payload FROM ${events} ` +
-        'WHERE aggregate_id = $1 AND version > $2 ORDER BY version LIMIT $3',
+      `SELECT version, NULLIF(aggregate_type, $4) AS "aggregateType", event_type AS "eventType", payload ` +
+        `FROM ${events} WHERE aggregate_id = $1 AND version > $2 ORDER BY version LIMIT $3`,
     ),
     selectStream: named(
       `SELECT id, aggregate_type, event_type, version, payload, metadata, created_at FROM ${events} ` +
         'WHERE aggregate_id = $1 ORDER BY version',
     ),
-    selectSnapshot: named(
-      `SELECT aggregate_type, version, schema_version, state FROM ${snapshots} WHERE aggregate_id = $1`,
+    // One round trip for an aggregate with a snapshot policy: its snapshot row, whatever its
+    // snapshot version (so the caller can tell "outdated" from "none"), and the events after the
+    // snapshot that is usable ($2: the class's snapshot version, $3: its aggregate type). The
+    // snapshot row is the one without an event type.
+    selectHead: named(
+      `(SELECT version, aggregate_type AS "aggregateType", NULL::varchar AS "eventType", ` +
+        `state AS payload, schema_version AS "schemaVersion" FROM ${snapshots} WHERE aggregate_id = $1) ` +
+        `UNION ALL (SELECT version, NULLIF(aggregate_type, $3), event_type, payload, NULL FROM ${events} ` +
+        `WHERE aggregate_id = $1 AND version > COALESCE((SELECT version FROM ${snapshots} ` +
+        'WHERE aggregate_id = $1 AND schema_version = $2 AND aggregate_type = $3), 0) ' +
+        'ORDER BY version LIMIT $4)',
     ),
     selectVersion: named(
       `SELECT COALESCE(MAX(version), 0)::int AS version FROM ${events} WHERE aggregate_id = $1`,

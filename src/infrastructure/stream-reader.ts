@@ -13,65 +13,95 @@ export interface UsableSnapshot {
   readonly version: number;
 }
 
-/** What {@link readSnapshot} found. */
-export interface SnapshotLookup {
+/** What {@link readHead} found: the snapshot lookup and the first page of events after it. */
+export interface StreamHead {
   /** The snapshot to start from, if one exists with the class's current snapshot version. */
   readonly snapshot?: UsableSnapshot;
   /** True when a snapshot exists but was written for another snapshot version. */
   readonly outdated: boolean;
+  /** Up to `pageSize + 1` events after the snapshot (or from the start); see {@link foldPages}. */
+  readonly page: FoldableEvent[];
 }
 
-interface SnapshotRow {
-  readonly aggregate_type: string;
-  readonly version: number;
-  readonly schema_version: number;
-  readonly state: object;
+interface HeadRow extends Omit<FoldableEvent, 'eventType'> {
+  /** Null on the snapshot row only, whose `payload` is the state. */
+  readonly eventType: string | null;
+  /** Set on the snapshot row only. */
+  readonly schemaVersion: number | null;
 }
 
 /**
- * Reads the snapshot of an aggregate whose class has a snapshot policy. A snapshot of another
- * snapshot version is reported as outdated and not used; one of another aggregate type is an
- * error, as a stream of another type would be.
+ * Reads the start of an aggregate's stream in one round trip: for a class with a snapshot
+ * policy, its snapshot and the first page of events after it (when the snapshot is usable) or
+ * from the start (when there is none or it was written for another snapshot version). A snapshot
+ * of another aggregate type is an error, as a stream of another type would be.
  */
-export async function readSnapshot<T extends AggregateRoot>(
+export async function readHead<T extends AggregateRoot>(
   query: BoundQuery,
   sql: EventSql,
   type: AggregateClass<T>,
   id: string,
-): Promise<SnapshotLookup> {
+  pageSize: number,
+): Promise<StreamHead> {
   const policy = snapshotPolicyOf(type);
-  if (!policy) return { outdated: false };
-  const [row] = await query<SnapshotRow>(sql.selectSnapshot, [id]);
-  if (!row) return { outdated: false };
   const typeName = aggregateTypeName(type);
-  if (row.aggregate_type !== typeName) {
-    throw new AggregateTypeMismatchError(id, typeName, row.aggregate_type);
+  if (!policy) {
+    const page = await query<FoldableEvent>(sql.selectPage, [id, 0, pageSize + 1, typeName]);
+    return { outdated: false, page };
   }
-  if (row.schema_version !== policy.version) return { outdated: true };
-  return { snapshot: { state: row.state, version: row.version }, outdated: false };
+  const rows = await query<HeadRow>(sql.selectHead, [id, policy.version, typeName, pageSize + 1]);
+  const row = takeSnapshotRow(rows);
+  // Every row left is an event row.
+  const page = rows as FoldableEvent[];
+  if (!row) return { outdated: false, page };
+  if (row.aggregateType !== typeName) {
+    throw new AggregateTypeMismatchError(id, typeName, String(row.aggregateType));
+  }
+  if (row.schemaVersion !== policy.version) return { outdated: true, page };
+  return {
+    snapshot: { state: row.payload as object, version: row.version },
+    outdated: false,
+    page,
+  };
+}
+
+/** Removes and returns the snapshot row: first in practice, but SQL does not promise it. */
+function takeSnapshotRow(rows: HeadRow[]): HeadRow | undefined {
+  if (rows.length === 0) return undefined;
+  if (rows[0].eventType === null) return rows.shift();
+  const index = rows.findIndex((row) => row.eventType === null);
+  return index < 0 ? undefined : rows.splice(index, 1)[0];
 }
 
 /**
- * Reads an aggregate's events after `afterVersion` in keyset pages of `pageSize`, handing each
+ * Folds an aggregate's events after `afterVersion` in keyset pages of `pageSize`, handing each
  * page to `fold` before the next one is fetched, so memory stays flat however long the stream.
- * Returns the number of events read.
+ * Each query asks for one row more than a page: that row only says whether another page exists,
+ * so a stream ending on a page boundary costs no extra, empty query. `first` is a page already
+ * read that way (see {@link readHead}). Returns the number of events folded.
  */
 export async function foldPages(
   query: BoundQuery,
   sql: EventSql,
   id: string,
+  aggregateType: string,
   afterVersion: number,
   pageSize: number,
   fold: (page: readonly FoldableEvent[]) => void,
+  first?: FoldableEvent[],
 ): Promise<number> {
   let after = afterVersion;
   let total = 0;
+  // The statement names its columns as FoldableEvent's properties: rows need no mapping.
+  let page =
+    first ?? (await query<FoldableEvent>(sql.selectPage, [id, after, pageSize + 1, aggregateType]));
   for (;;) {
-    // The statement names its columns as FoldableEvent's properties: rows need no mapping.
-    const page = await query<FoldableEvent>(sql.selectPage, [id, after, pageSize]);
+    const more = page.length > pageSize;
+    if (more) page.length = pageSize;
     if (page.length > 0) fold(page);
     total += page.length;
-    if (page.length < pageSize) return total;
+    if (!more) return total;
     after = page[page.length - 1].version;
+    page = await query<FoldableEvent>(sql.selectPage, [id, after, pageSize + 1, aggregateType]);
   }
 }

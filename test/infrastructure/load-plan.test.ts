@@ -31,7 +31,7 @@ describe('EventRepository load query plan', () => {
       // Force the generic plan: the one a prepared statement settles on after five executions.
       await queryRunner.query("SET plan_cache_mode = 'force_generic_plan'");
       const [row] = await queryRunner.query(
-        `EXPLAIN (FORMAT JSON) EXECUTE load_page('${randomUUID()}', 0, 1000)`,
+        `EXPLAIN (FORMAT JSON) EXECUTE load_page('${randomUUID()}', 0, 1000, 'Plan')`,
       );
       const plan = nodes(row['QUERY PLAN'][0].Plan);
       const scans = plan.filter((n) => /Scan/.test(n['Node Type']));
@@ -40,6 +40,29 @@ describe('EventRepository load query plan', () => {
         scans[0]['Index Name'],
       );
       expect(plan.map((n) => n['Node Type'])).not.to.include('Sort');
+
+      // The first read of an aggregate with a snapshot policy: snapshot row and first page.
+      await queryRunner.query(`PREPARE load_head AS ${sql.selectHead.text}`);
+      const [head] = await queryRunner.query(
+        `EXPLAIN (FORMAT JSON) EXECUTE load_head('${randomUUID()}', 1, 'Plan', 1000)`,
+      );
+      const headPlan = nodes(head['QUERY PLAN'][0].Plan);
+      // Table reads only (a Subquery Scan reads the limited page, not a table).
+      const headScans = headPlan.filter(
+        (n) => /Scan/.test(n['Node Type']) && n['Node Type'] !== 'Subquery Scan',
+      );
+      expect(headScans.map((n) => n['Node Type'])).to.deep.equal([
+        'Index Scan',
+        'Index Scan',
+        'Index Scan',
+      ]);
+      expect(headScans.map((n) => n['Index Name'])).to.include('snapshots_pkey');
+      expect(
+        headScans.some((n) =>
+          ['uq_events_aggregate_version', 'idx_events_aggregate'].includes(n['Index Name'] ?? ''),
+        ),
+      ).to.equal(true);
+      expect(headPlan.map((n) => n['Node Type'])).not.to.include('Sort');
     } finally {
       await queryRunner.release();
     }

@@ -5,11 +5,13 @@ import {
   Aggregate,
   AggregateRoot,
   Apply,
+  AggregateTypeMismatchError,
   ConcurrencyError,
   DomainEvent,
   EventRepository,
 } from '../../src';
 import { useTestDatabase } from '../support/database';
+import { recordStatements } from '../support/record-statements';
 
 @DomainEvent('Test.Snap.Added')
 class Added {
@@ -81,6 +83,39 @@ describe('EventRepository snapshots', () => {
     expect(loaded.version).to.equal(4);
     expect(loaded.total).to.equal(101);
     expect(loaded.applied).to.equal(4);
+  });
+
+  it('reads the snapshot and the events after it in one statement', async () => {
+    const repository = new EventRepository(db.dataSource, { pageSize: 2 });
+    const tally = await tallyWith(repository, [
+      [1, 1, 1],
+      [1, 1],
+    ]);
+    const recording = recordStatements(db.dataSource);
+    try {
+      const loaded = await repository.load(Tally, tally.id);
+      expect(loaded.version).to.equal(5);
+      expect(loaded.total).to.equal(5);
+    } finally {
+      recording.restore();
+    }
+    // Snapshot at 3, events 4 and 5: one page of two, and the row beyond it is not there.
+    expect(recording.statements).to.have.length(1);
+  });
+
+  it('refuses a snapshot written for another aggregate type', async () => {
+    const repository = new EventRepository(db.dataSource);
+    const tally = await tallyWith(repository, [[1, 1, 1]]);
+    await db.dataSource.query(
+      `UPDATE snapshots SET aggregate_type = 'Test.Snap.Other' WHERE aggregate_id = $1`,
+      [tally.id],
+    );
+    const error = await repository.load(Tally, tally.id).then(
+      () => expect.fail('loaded through a foreign snapshot'),
+      (e: unknown) => e,
+    );
+    expect(error).to.be.instanceOf(AggregateTypeMismatchError);
+    expect((error as AggregateTypeMismatchError).storedType).to.equal('Test.Snap.Other');
   });
 
   it('ignores a snapshot of another snapshot version and replaces it on the next save', async () => {

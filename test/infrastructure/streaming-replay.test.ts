@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { Aggregate, AggregateRoot, Apply, DomainEvent, EventRepository } from '../../src';
 import { useTestDatabase } from '../support/database';
+import { recordStatements } from '../support/record-statements';
 
 const log: string[] = [];
 
@@ -28,25 +29,11 @@ class Clock extends AggregateRoot {
   }
 }
 
-/** Wraps the driver's pool so every statement sent is written to `log` as it is sent. */
+/** Logs every page query as it is sent. */
 function recordQueries(dataSource: DataSource): () => void {
-  type Client = { query(config: { text: string; values?: unknown[] }): Promise<unknown> };
-  type Driver = { obtainMasterConnection(): Promise<[Client, (e?: unknown) => void]> };
-  const driver = dataSource.driver as unknown as Driver;
-  const original = driver.obtainMasterConnection.bind(driver);
-  driver.obtainMasterConnection = async () => {
-    const [client, release] = await original();
-    const proxy: Client = {
-      query: (config) => {
-        if (/LIMIT \$3/.test(config.text)) log.push(`page after ${String(config.values?.[1])}`);
-        return client.query(config);
-      },
-    };
-    return [proxy, release];
-  };
-  return () => {
-    driver.obtainMasterConnection = original;
-  };
+  return recordStatements(dataSource, (text, values) => {
+    if (/LIMIT \$3/.test(text)) log.push(`page after ${String(values[1])}`);
+  }).restore;
 }
 
 describe('EventRepository streaming replay', () => {
@@ -82,9 +69,21 @@ describe('EventRepository streaming replay', () => {
     const clock = new Clock(randomUUID());
     for (let i = 0; i < 6; i++) clock.tick();
     await repository.save(clock);
-    const loaded = await repository.load(Clock, clock.id);
-    expect(loaded.version).to.equal(6);
-    expect(loaded.ticks).to.equal(6);
+    log.length = 0;
+    const restore = recordQueries(db.dataSource);
+    try {
+      const loaded = await repository.load(Clock, clock.id);
+      expect(loaded.version).to.equal(6);
+      expect(loaded.ticks).to.equal(6);
+    } finally {
+      restore();
+    }
+    // Each page query asks for one row more than a page, so the end of the stream is known
+    // without a last, empty query.
+    expect(log.filter((line) => line.startsWith('page'))).to.deep.equal([
+      'page after 0',
+      'page after 3',
+    ]);
   });
 
   it('rejects a page size that is not a positive integer', () => {
