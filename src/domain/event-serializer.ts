@@ -83,6 +83,8 @@ export class EventSerializer {
 
 // jsonb refuses both; JSON.stringify would write them as escapes PostgreSQL then rejects.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+// One native scan rules out both for almost every string; only a hit pays for the exact checks.
+const SUSPECT = /[\u0000\uD800-\uDFFF]/;
 
 /**
  * The JSON text of an event's payload, through class-transformer's `instanceToPlain` (so `@Exclude`,
@@ -92,8 +94,9 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * same text, without class-transformer's generic walk.
  */
 export function eventToJson(event: object, eventType: string): string {
-  const plainData = assertJsonSafe(event, eventType);
-  if (plainData) return JSON.stringify(event);
+  const walk: JsonSafetyWalk = { eventType, ancestors: [], path: [], plainData: true };
+  visit(event, walk);
+  if (walk.plainData) return JSON.stringify(event);
   const plain = instanceToPlain(event);
   try {
     return JSON.stringify(plain);
@@ -112,73 +115,81 @@ export function eventToJson(event: object, eventType: string): string {
 }
 
 /**
- * Walks the event and rejects what JSON.stringify would drop or alter without a word. Returns
- * whether JSON.stringify alone gives class-transformer's output (see {@link eventToJson}).
+ * State of the walk that rejects what JSON.stringify would drop or alter without a word, and
+ * finds whether JSON.stringify alone gives class-transformer's output (see {@link eventToJson}).
  */
-function assertJsonSafe(root: object, eventType: string): boolean {
-  const ancestors = new Set<object>();
-  const path: string[] = [];
-  let plainData = true;
-  const fail = (reason: string): never => {
-    throw new UnserializableEventError(eventType, path.join('.'), reason);
-  };
-  const walk = (value: unknown): void => {
-    switch (typeof value) {
-      case 'number':
-        if (!Number.isFinite(value)) fail(`${value} is not representable in JSON`);
-        return;
-      case 'string':
-        // PostgreSQL's jsonb cannot hold U+0000 nor unpaired surrogates.
-        if (value.includes('\u0000')) fail('NUL character (U+0000) in a string');
-        if (LONE_SURROGATE.test(value)) fail('unpaired UTF-16 surrogate in a string');
-        return;
-      case 'bigint':
-        plainData = false;
-        return;
-      case 'function':
-      case 'symbol':
-        fail(`a ${typeof value} is not data`);
-        return;
-      case 'object': {
-        if (value === null) return;
-        if (value instanceof Date) {
-          if (Number.isNaN(value.getTime())) fail('invalid Date');
-          return;
-        }
-        if (value instanceof Map || value instanceof Set) {
-          fail('Map and Set do not survive JSON; use an array or a plain object');
-        }
-        if (ancestors.has(value)) fail('circular reference');
-        if (plainData) {
-          const prototype = Object.getPrototypeOf(value) as { constructor?: unknown } | null;
-          if (
-            typeof (value as { toJSON?: unknown }).toJSON === 'function' ||
-            (prototype !== Object.prototype &&
-              prototype !== Array.prototype &&
-              prototype !== null &&
-              !serializesLikeJson(prototype.constructor as object))
-          ) {
-            plainData = false;
-          }
-        }
-        ancestors.add(value);
-        for (const key of Object.keys(value)) {
-          if (key.includes('\u0000') || LONE_SURROGATE.test(key)) {
-            fail('NUL character (U+0000) or unpaired surrogate in a key');
-          }
-          path.push(key);
-          walk((value as Record<string, unknown>)[key]);
-          path.pop();
-        }
-        ancestors.delete(value);
-        return;
+interface JsonSafetyWalk {
+  readonly eventType: string;
+  /** Objects on the path from the root, to detect cycles. */
+  readonly ancestors: object[];
+  readonly path: string[];
+  plainData: boolean;
+}
+
+function fail(walk: JsonSafetyWalk, reason: string): never {
+  throw new UnserializableEventError(walk.eventType, walk.path.join('.'), reason);
+}
+
+function hasBadCharacters(text: string): boolean {
+  return SUSPECT.test(text) && (text.includes('\u0000') || LONE_SURROGATE.test(text));
+}
+
+function visit(value: unknown, walk: JsonSafetyWalk): void {
+  switch (typeof value) {
+    case 'number':
+      if (!Number.isFinite(value)) fail(walk, `${value} is not representable in JSON`);
+      return;
+    case 'string':
+      // PostgreSQL's jsonb cannot hold U+0000 nor unpaired surrogates.
+      if (SUSPECT.test(value)) {
+        if (value.includes('\u0000')) fail(walk, 'NUL character (U+0000) in a string');
+        if (LONE_SURROGATE.test(value)) fail(walk, 'unpaired UTF-16 surrogate in a string');
       }
-      default:
-        return;
+      return;
+    case 'bigint':
+      walk.plainData = false;
+      return;
+    case 'function':
+    case 'symbol':
+      fail(walk, `a ${typeof value} is not data`);
+      return;
+    case 'object':
+      if (value !== null) visitObject(value, walk);
+      return;
+    default:
+      return;
+  }
+}
+
+function visitObject(value: object, walk: JsonSafetyWalk): void {
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) fail(walk, 'invalid Date');
+    return;
+  }
+  if (value instanceof Map || value instanceof Set) {
+    fail(walk, 'Map and Set do not survive JSON; use an array or a plain object');
+  }
+  if (walk.ancestors.includes(value)) fail(walk, 'circular reference');
+  if (walk.plainData) {
+    const prototype = Object.getPrototypeOf(value) as { constructor?: unknown } | null;
+    if (
+      typeof (value as { toJSON?: unknown }).toJSON === 'function' ||
+      (prototype !== Object.prototype &&
+        prototype !== Array.prototype &&
+        prototype !== null &&
+        !serializesLikeJson(prototype.constructor as object))
+    ) {
+      walk.plainData = false;
     }
-  };
-  walk(root);
-  return plainData;
+  }
+  walk.ancestors.push(value);
+  for (const key of Object.keys(value)) {
+    if (hasBadCharacters(key)) fail(walk, 'NUL character (U+0000) or unpaired surrogate in a key');
+    walk.path.push(key);
+    visit((value as Record<string, unknown>)[key], walk);
+    walk.path.pop();
+  }
+  walk.ancestors.pop();
 }
 
 function findBigInt(value: unknown, path: string): string | undefined {

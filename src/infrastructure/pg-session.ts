@@ -6,9 +6,23 @@ import type { NamedSql } from './event-sql';
 interface PgClient {
   query(
     config: { text: string; values?: readonly unknown[]; name?: string },
-    callback: (error: Error | null, result: { rows: unknown[] }) => void,
+    callback: QueryCallback,
   ): void;
+  query(query: PgQuery): void;
 }
+
+type QueryCallback = (error: Error | null, result: { rows: unknown[] }) => void;
+
+/** pg's Query (a submittable), as `Client.Query` exposes it. */
+interface PgQuery {
+  name?: string;
+  submit(connection: unknown): unknown;
+}
+type PgQueryClass = new (
+  text: string,
+  values: readonly unknown[],
+  callback: QueryCallback,
+) => PgQuery;
 
 /** TypeORM's PostgreSQL driver, reduced to its pool access. */
 interface PooledDriver {
@@ -78,14 +92,24 @@ export class PgSession {
    * quarter of their time in the garbage collector (3.6 ms per load against 1.7 ms).
    */
   #run<R>(client: PgClient, sql: NamedSql, values: readonly unknown[]): Promise<R[]> {
-    const config = this.prepare
-      ? { name: sql.name, text: sql.text, values }
-      : { text: sql.text, values };
     return new Promise<R[]>((resolve, reject) => {
-      client.query(config, (error, result) => {
+      const callback: QueryCallback = (error, result) => {
         if (error) reject(error);
         else resolve(result.rows as R[]);
-      });
+      };
+      // pg copies a config object's property descriptors on every call (1.5 µs); a Query built
+      // from the text, named afterwards, is submitted as it is.
+      const Query = (client.constructor as { Query?: PgQueryClass }).Query;
+      if (!Query) {
+        const config = this.prepare
+          ? { name: sql.name, text: sql.text, values }
+          : { text: sql.text, values };
+        client.query(config, callback);
+        return;
+      }
+      const query = new Query(sql.text, values, callback);
+      if (this.prepare) query.name = sql.name;
+      client.query(query);
     });
   }
 
