@@ -84,6 +84,7 @@ export class EventSerializer {
 // jsonb refuses both; JSON.stringify would write them as escapes PostgreSQL then rejects.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 // One native scan rules out both for almost every string; only a hit pays for the exact checks.
+// eslint-disable-next-line no-control-regex -- U+0000 is exactly what it looks for
 const SUSPECT = /[\u0000\uD800-\uDFFF]/;
 
 /**
