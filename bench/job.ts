@@ -39,6 +39,8 @@ export interface Job {
   readonly poolSize: number;
   /** When set, the timed loop is CPU-profiled and the profile written to this path. */
   readonly profilePath?: string;
+  /** Flags for the child's Node.js. */
+  readonly nodeFlags?: readonly string[];
 }
 
 /** What a child reports when its timed loop is done. */

@@ -8,7 +8,7 @@ const CHILD_TIMEOUT_MS = 15 * 60_000;
 export function runChild(childPath: string, job: Job): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const child = fork(childPath, [JSON.stringify(job)], {
-      execArgv: [],
+      execArgv: [...(job.nodeFlags ?? [])],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     let result: ChildResult | undefined;

@@ -75,6 +75,7 @@ async function main(): Promise<void> {
           databaseUrl: db.url,
           poolSize: POOL_SIZE,
           profilePath,
+          nodeFlags: scenario.nodeFlags,
         };
         return await runChild(childPath, job);
       } finally {
@@ -113,8 +114,8 @@ async function main(): Promise<void> {
       await mkdir(PROFILE_DIR, { recursive: true });
       const loads = scenarios.filter((s) => s.workload === 'load');
       const targets: Array<[Scenario | undefined, ContenderName]> = [
-        [scenarios.find((s) => s.id === 'S1'), 'tessera'],
-        [scenarios.find((s) => s.id === 'S1'), 'raw'],
+        [scenarios.find((s) => s.id === 'S2'), 'tessera'],
+        [scenarios.find((s) => s.id === 'S2'), 'raw'],
         [loads[loads.length - 1], 'tessera'],
         [loads[loads.length - 1], 'raw'],
       ];

@@ -98,7 +98,7 @@ export function prepareAppend(
         // shared by every event of the save stringified once.
         metadataJson:
           `{"schemaVersion":${eventRegistry.infoOf(u.event).version},` +
-          `"occurredAt":"${u.occurredAt.toISOString()}"${sharedTail}}`,
+          `"occurredAt":"${isoString(u.occurredAt)}"${sharedTail}}`,
       };
     });
     const expectedVersion = aggregate.version;
@@ -107,6 +107,19 @@ export function prepareAppend(
     rows.push(...streamRows);
   }
   return { streams, rows };
+}
+
+let lastTime = NaN;
+let lastIso = '';
+
+/** `date.toISOString()`, computed once for the events of one millisecond (a save's, usually). */
+function isoString(date: Date): string {
+  const time = date.getTime();
+  if (time !== lastTime) {
+    lastIso = date.toISOString();
+    lastTime = time;
+  }
+  return lastIso;
 }
 
 function pendingSnapshot(
