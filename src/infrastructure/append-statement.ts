@@ -2,8 +2,9 @@ import type { AppendBatch } from '../domain/append-batch';
 import { MAX_VALUES_ROWS, type EventSql, type NamedSql } from './event-sql';
 
 /**
- * The one statement that appends a batch (and writes its snapshots) with its parameters. Each
- * stream's first row carries the gap guard (its expected version); the others 0.
+ * The one statement that appends a batch (and writes its snapshots) with its parameters. In the
+ * VALUES form each stream's id, type and expected version (the gap guard, checked on its first
+ * row) travel once; in the array form every row carries them, the guard 0 after a stream's first.
  */
 export function buildAppendStatement(
   sql: EventSql,
@@ -14,19 +15,10 @@ export function buildAppendStatement(
   const params: unknown[] = [];
   if (rowCount <= MAX_VALUES_ROWS) {
     for (const stream of batch.streams) {
-      stream.rows.forEach((r, i) => {
-        const guard = i === 0 ? stream.expectedVersion : 0;
-        params.push(
-          r.eventId,
-          r.aggregateId,
-          r.aggregateType,
-          r.eventType,
-          r.version,
-          r.payloadJson,
-          r.metadataJson,
-          guard,
-        );
-      });
+      params.push(stream.aggregate.id, stream.aggregateType, stream.expectedVersion);
+      for (const r of stream.rows) {
+        params.push(r.eventId, r.eventType, r.version, r.payloadJson, r.metadataJson);
+      }
     }
   } else {
     const rows = batch.rows;
@@ -50,5 +42,6 @@ export function buildAppendStatement(
       snapshots.map((s) => s.snapshot?.stateJson),
     );
   }
-  return { sql: sql.insert(rowCount, snapshots.length), params };
+  const layout = batch.streams.map((s) => s.rows.length);
+  return { sql: sql.insert(layout, snapshots.length > 0), params };
 }

@@ -1,20 +1,21 @@
 import { createHash } from 'node:crypto';
 
-/** A SQL text with the name it is prepared under on each connection. */
+/** A SQL text with the name it is prepared under on each connection (none: run unnamed). */
 export interface NamedSql {
-  readonly name: string;
+  readonly name?: string;
   readonly text: string;
 }
 
 /** The statements the event repository runs, built once per table name. */
 export interface EventSql {
   /**
-   * The one statement that appends `rows` events (and, with `snapshots`, upserts that many
-   * snapshots). Parameters per event row: id, aggregate id, aggregate type, event type, version,
-   * payload, metadata, and the gap guard: the version that must already exist before this row
-   * (the stream's expected version on its first row when above 0, else 0).
+   * The one statement that appends streams of `streamRows[i]` events each (and, with
+   * `snapshots`, upserts snapshots). Up to {@link MAX_VALUES_ROWS} events, a VALUES list: per
+   * stream its aggregate id, aggregate type and expected version (the gap guard), then per event
+   * row its id, event type, version, payload and metadata. Beyond, one array parameter per
+   * column (see {@link buildAppendStatement}).
    */
-  insert(rows: number, snapshots: number): NamedSql;
+  insert(streamRows: readonly number[], snapshots: boolean): NamedSql;
   readonly selectPage: NamedSql;
   readonly selectStream: NamedSql;
   /** The snapshot row (if any) and the first page after the usable snapshot, in one statement. */
@@ -23,8 +24,11 @@ export interface EventSql {
 }
 
 const EVENT_COLUMNS = 'id, aggregate_id, aggregate_type, event_type, version, payload, metadata';
-/** Parameters per event row in the VALUES form. */
-export const PARAMS_PER_ROW = 8;
+/** Parameters per row in the array form (every column of every row, plus the gap guard). */
+const ARRAY_PARAMS = 8;
+// Each layout of an append (how many events per stream) is its own statement text. So many are
+// prepared under a name (per connection, on first use); rarer layouts beyond run unnamed.
+const MAX_NAMED_LAYOUTS = 128;
 // Up to this many rows an append is one VALUES list, like a hand-written multi-row INSERT; beyond,
 // each column travels as one array parameter (constant text, no 65,535-parameter limit).
 export const MAX_VALUES_ROWS = 64;
@@ -40,15 +44,31 @@ export function buildEventSql(events: string, snapshots: string): EventSql {
   const guarded = (id: string, version: string, guard: string): string =>
     `CASE WHEN ${guard}::int = 0 OR EXISTS (SELECT 1 FROM ${events} WHERE aggregate_id = ${id}::uuid ` +
     `AND version = ${guard}::int) THEN ${version}::int END`;
-  const valuesInsert = (rows: number): string => {
+  // A stream's id, type and expected version travel once, each of its rows refers to them.
+  const valuesInsert = (streamRows: readonly number[]): { text: string; params: number } => {
     const tuples: string[] = [];
-    for (let r = 0; r < rows; r++) {
-      const p = (i: number): string => `$${r * PARAMS_PER_ROW + i}`;
-      tuples.push(
-        `(${p(1)}::uuid, ${p(2)}::uuid, ${p(3)}, ${p(4)}, ${guarded(p(2), p(5), p(8))}, ${p(6)}::jsonb, ${p(7)}::jsonb)`,
-      );
+    let n = 0;
+    const next = (): string => `$${++n}`;
+    for (const rows of streamRows) {
+      const [id, type, guard] = [next(), next(), next()];
+      for (let r = 0; r < rows; r++) {
+        const [eventId, eventType, version, payload, metadata] = [
+          next(),
+          next(),
+          next(),
+          next(),
+          next(),
+        ];
+        const checkedVersion = r === 0 ? guarded(id, version, guard) : `${version}::int`;
+        tuples.push(
+          `(${eventId}::uuid, ${id}::uuid, ${type}, ${eventType}, ${checkedVersion}, ${payload}::jsonb, ${metadata}::jsonb)`,
+        );
+      }
     }
-    return `INSERT INTO ${events} (${EVENT_COLUMNS}) VALUES ${tuples.join(', ')}`;
+    return {
+      text: `INSERT INTO ${events} (${EVENT_COLUMNS}) VALUES ${tuples.join(', ')}`,
+      params: n,
+    };
   };
   const arraysInsert =
     `INSERT INTO ${events} (${EVENT_COLUMNS}) SELECT u.id, u.aggregate_id, u.aggregate_type, u.event_type, ` +
@@ -71,18 +91,19 @@ export function buildEventSql(events: string, snapshots: string): EventSql {
   };
   const inserts = new Map<string, NamedSql>();
   return {
-    insert(rows: number, snapshotCount: number): NamedSql {
+    insert(streamRows: readonly number[], snapshotsToo: boolean): NamedSql {
+      const rows = streamRows.reduce((sum, count) => sum + count, 0);
       const values = rows <= MAX_VALUES_ROWS;
-      const key = `${values ? rows : 'arrays'}:${snapshotCount > 0}`;
-      let sql = inserts.get(key);
-      if (!sql) {
-        const eventInsert = values ? valuesInsert(rows) : arraysInsert;
-        const firstSnapshotParam = (values ? rows * PARAMS_PER_ROW : PARAMS_PER_ROW) + 1;
-        sql = named(
-          snapshotCount > 0 ? withSnapshots(eventInsert, firstSnapshotParam) : eventInsert,
-        );
-        inserts.set(key, sql);
-      }
+      const key = `${values ? streamRows.join(',') : 'arrays'}:${snapshotsToo}`;
+      const cached = inserts.get(key);
+      if (cached) return cached;
+      const events = values
+        ? valuesInsert(streamRows)
+        : { text: arraysInsert, params: ARRAY_PARAMS };
+      const text = snapshotsToo ? withSnapshots(events.text, events.params + 1) : events.text;
+      if (inserts.size >= MAX_NAMED_LAYOUTS) return { text };
+      const sql = named(text);
+      inserts.set(key, sql);
       return sql;
     },
     // Keyset pages: each page is an index range scan on (aggregate_id, version) starting after

@@ -1,0 +1,105 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { randomUUID } from 'node:crypto';
+import { ConcurrencyError, EventRepository } from '../../src';
+import { buildEventSql } from '../../src/infrastructure/event-sql';
+import { BankAccount, Owner } from '../../examples/bank-account';
+import { useTestDatabase } from '../support/database';
+
+const ada = new Owner('Ada Lovelace', 'ada@example.com');
+
+interface Row {
+  aggregate_id: string;
+  aggregate_type: string;
+  event_type: string;
+  version: number;
+  payload: { amount?: number };
+}
+
+/** An account with `events` events (opening + deposits of 1, 2, ...), not yet saved. */
+function account(events: number): BankAccount {
+  const opened = BankAccount.open(randomUUID(), ada, 'EUR');
+  for (let i = 1; i < events; i++) opened.deposit(i);
+  return opened;
+}
+
+describe('EventRepository append statements (one per layout of streams)', () => {
+  const db = useTestDatabase();
+
+  it('names each layout of stream lengths once, and runs layouts beyond 128 unnamed', () => {
+    const sql = buildEventSql('events', 'snapshots');
+    const layouts = Array.from({ length: 140 }, (_, i) => [1 + (i % 40), 1 + Math.floor(i / 40)]);
+    const statements = layouts.map((layout) => sql.insert(layout, false));
+    expect(statements.filter((s) => s.name !== undefined)).to.have.length(128);
+    expect(sql.insert(layouts[0], false)).to.equal(statements[0]);
+    expect(statements[139].name).to.equal(undefined);
+    // Two streams of 2 events: 3 parameters per stream, 5 per event.
+    expect(sql.insert([2, 2], false).text)
+      .to.contain('$26')
+      .and.not.contain('$27');
+  });
+
+  it('writes each stream of a saveAll with its own id, type and versions, whatever the layout', async () => {
+    const repository = new EventRepository(db.dataSource);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 6, maxLength: 6 }),
+        async (lengths, more) => {
+          const accounts = lengths.map(account);
+          await repository.saveAll(accounts);
+          // A second save of each: streams that already exist, so the gap guard is exercised.
+          accounts.forEach((a, i) => {
+            for (let k = 0; k < more[i]; k++) a.deposit(100 + k);
+          });
+          await repository.saveAll(accounts);
+          for (const [i, a] of accounts.entries()) {
+            const rows = (await db.dataSource.query(
+              'SELECT aggregate_id, aggregate_type, event_type, version, payload FROM events ' +
+                'WHERE aggregate_id = $1 ORDER BY version',
+              [a.id],
+            )) as Row[];
+            const total = lengths[i] + more[i];
+            expect(rows.map((r) => r.version)).to.deep.equal(
+              Array.from({ length: total }, (_, v) => v + 1),
+            );
+            expect(new Set(rows.map((r) => r.aggregate_type))).to.deep.equal(
+              new Set(['BankAccount']),
+            );
+            expect(rows[0].event_type).to.equal('BankAccount.AccountOpened');
+            const amounts = rows.slice(1).map((r) => r.payload.amount);
+            expect(amounts).to.deep.equal([
+              ...Array.from({ length: lengths[i] - 1 }, (_, k) => k + 1),
+              ...Array.from({ length: more[i] }, (_, k) => 100 + k),
+            ]);
+            const loaded = await repository.load(BankAccount, a.id);
+            expect(loaded.balance).to.equal(a.balance);
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('still refuses a stale stream in a multi-stream layout, writing nothing', async () => {
+    const repository = new EventRepository(db.dataSource);
+    const [a, b] = [account(2), account(3)];
+    await repository.saveAll([a, b]);
+    const stale = await repository.load(BankAccount, b.id);
+    b.deposit(5);
+    await repository.save(b);
+    a.deposit(7);
+    stale.deposit(9);
+    stale.deposit(9);
+    const error = await repository.saveAll([a, stale]).then(
+      () => expect.fail('a stale saveAll succeeded'),
+      (e: unknown) => e,
+    );
+    expect(error).to.be.instanceOf(ConcurrencyError);
+    const [{ count }] = (await db.dataSource.query(
+      'SELECT count(*)::int AS count FROM events WHERE aggregate_id = ANY($1::uuid[])',
+      [[a.id, b.id]],
+    )) as Array<{ count: number }>;
+    expect(count).to.equal(2 + 3 + 1);
+  });
+});
