@@ -6,9 +6,13 @@
  * check below walks a per-class plan built once from the same metadata and calls the same
  * constraint instances with the same arguments, allocating nothing but those arguments.
  *
- * It only ever answers "valid" or "not proven valid": on `false` the caller runs class-validator
- * itself, which decides and reports the errors. A class using anything the plan does not model
- * (promise validation, unknown validation types) is never proven valid here.
+ * It answers "valid" or "not proven valid": on `false` the caller runs class-validator itself,
+ * which decides and reports the errors. Where class-validator would throw (a condition that
+ * throws, say) the check throws as well, or says "not proven" and leaves it to class-validator.
+ * A class using anything the plan does not model (promise validation, unknown validation types,
+ * property names that `Object.prototype` also has) is never proven valid here. Constraint
+ * instances are taken from class-validator's container on every call, as its executor does, so
+ * `useContainer()` applies.
  */
 
 /** The parts of class-validator's `ValidationMetadata` read here. */
@@ -48,7 +52,8 @@ export interface ValidityCheckSource {
 
 interface Rule {
   readonly metadata: ValidationMetadataLike;
-  readonly validators: ReadonlyArray<ConstraintMetadataLike['instance']>;
+  /** The constraints to run (async ones are ignored, as validateSync ignores them). */
+  readonly constraints: readonly ConstraintMetadataLike[];
 }
 
 interface PropertyPlan {
@@ -105,10 +110,25 @@ export function createValidityCheck(source: ValidityCheckSource): (object: objec
   };
 
   const checkNested = (value: unknown): boolean => {
-    if (Array.isArray(value) || value instanceof Set || value instanceof Map) {
-      for (const element of value instanceof Map ? value.values() : value) {
+    if (Array.isArray(value)) {
+      // class-validator walks arrays with forEach: holes are skipped.
+      for (let i = 0; i < value.length; i++) {
+        if (i in value && value[i] !== undefined && !checkNested(value[i])) return false;
+      }
+      return true;
+    }
+    if (value instanceof Map) {
+      for (const [key, element] of value) {
+        // class-validator names the element by `key.toString()`, which throws for these.
+        if (typeof (key as { toString?: unknown } | null | undefined)?.toString !== 'function') {
+          return false;
+        }
         if (element !== undefined && !checkNested(element)) return false;
       }
+      return true;
+    }
+    if (value instanceof Set) {
+      for (const element of value) if (element !== undefined && !checkNested(element)) return false;
       return true;
     }
     return value instanceof Object && checkObject(value);
@@ -120,7 +140,12 @@ export function createValidityCheck(source: ValidityCheckSource): (object: objec
     property: PropertyPlan,
     targetName: string | undefined,
   ): boolean => {
-    for (const condition of property.conditions) if (!condition(object, value)) return true;
+    // Every condition runs, as in class-validator (one that throws throws here too).
+    let conditionsHold = true;
+    for (const condition of property.conditions) {
+      if (!condition(object, value)) conditionsHold = false;
+    }
+    if (!conditionsHold) return true;
     if (!passes(object, value, property.defined, targetName)) return false;
     if (!passes(object, value, property.custom, targetName)) return false;
     return !property.nested || value === undefined || checkNested(value);
@@ -135,9 +160,10 @@ function passes(
   rules: readonly Rule[],
   targetName: string | undefined,
 ): boolean {
-  for (const { metadata, validators } of rules) {
+  for (const { metadata, constraints } of rules) {
     if (metadata.validateIf && !metadata.validateIf(object, value)) continue;
-    for (const validator of validators) {
+    for (const constraint of constraints) {
+      const validator = constraint.instance;
       const args: ValidationArgumentsLike = {
         targetName,
         property: metadata.propertyName,
@@ -145,7 +171,12 @@ function passes(
         value,
         constraints: metadata.constraints,
       };
-      if (metadata.each && (Array.isArray(value) || value instanceof Set || value instanceof Map)) {
+      if (metadata.each && Array.isArray(value)) {
+        // class-validator maps over the array: holes are skipped.
+        for (let i = 0; i < value.length; i++) {
+          if (i in value && !isTrue(validator.validate(value[i], args))) return false;
+        }
+      } else if (metadata.each && (value instanceof Set || value instanceof Map)) {
         for (const element of value instanceof Map ? value.values() : value) {
           if (!isTrue(validator.validate(element, args))) return false;
         }
@@ -172,6 +203,8 @@ function buildPlan(source: ValidityCheckSource, type: unknown): ClassPlan | null
   }
   const plan: PropertyPlan[] = [];
   for (const [name, metadatas] of byProperty) {
+    // class-validator groups metadata in a plain object, which such names break.
+    if (name in Object.prototype) return null;
     const conditions: Array<(object: object, value: unknown) => unknown> = [];
     const defined: Rule[] = [];
     const custom: Rule[] = [];
@@ -186,11 +219,10 @@ function buildPlan(source: ValidityCheckSource, type: unknown): ClassPlan | null
         }
         case IS_DEFINED:
         case CUSTOM: {
-          const validators = source
+          const constraints = source
             .constraintsOf(metadata.constraintCls)
-            .filter((constraint) => !constraint.async)
-            .map((constraint) => constraint.instance);
-          (metadata.type === IS_DEFINED ? defined : custom).push({ metadata, validators });
+            .filter((constraint) => !constraint.async);
+          (metadata.type === IS_DEFINED ? defined : custom).push({ metadata, constraints });
           break;
         }
         case NESTED:

@@ -10,6 +10,7 @@ import {
   Length,
   Min,
   registerDecorator,
+  useContainer,
   ValidateIf,
   ValidateNested,
   ValidatePromise,
@@ -196,6 +197,78 @@ describe('validity check (fast path before class-validator)', () => {
     expect(() =>
       assertValidEvent(Object.assign(new WithValidatePromise(), { value: 'x' }), 'T'),
     ).to.throw(InvalidEventError);
+  });
+
+  it('asks the container for constraint instances on every call, as class-validator does', () => {
+    @ValidatorConstraint({ name: 'allowedCode' })
+    class AllowedCode implements ValidatorConstraintInterface {
+      constructor(private readonly allowed: readonly string[] = ['a', 'b']) {}
+      validate(value: unknown): boolean {
+        return typeof value === 'string' && this.allowed.includes(value);
+      }
+    }
+    class Coded {
+      @Validate(AllowedCode) code: unknown = 'a';
+    }
+    const object = new Coded();
+    expect(isValid(object)).to.equal(true);
+    useContainer(
+      { get: (type: unknown) => (type === AllowedCode ? new AllowedCode(['x']) : undefined) },
+      { fallback: true },
+    );
+    try {
+      expect(classValidatorSaysValid(object)).to.equal(false);
+      expect(isValid(object)).to.equal(false);
+      expect(() => assertValidEvent(object, 'Coded')).to.throw(InvalidEventError);
+    } finally {
+      // A container that knows nothing: class-validator falls back to its own.
+      useContainer({ get: () => undefined }, { fallback: true });
+    }
+    expect(isValid(object)).to.equal(true);
+  });
+
+  it('skips holes of sparse arrays where class-validator does', () => {
+    @ValidatorConstraint({ name: 'short' })
+    class Short implements ValidatorConstraintInterface {
+      validate(value: unknown): boolean {
+        return (value as string).length < 5;
+      }
+    }
+    class Tagged {
+      @Validate(Short, { each: true }) tags: unknown[] = [];
+      @ValidateNested() nested: unknown[] = [];
+    }
+    const object = new Tagged();
+    object.tags[1] = 'ab';
+    object.nested[2] = inner('ok', 1);
+    expect(classValidatorSaysValid(object)).to.equal(true);
+    expect(isValid(object)).to.equal(true);
+  });
+
+  it('throws where class-validator throws, or leaves the object to it', () => {
+    class Conditional {
+      meta: { kind: string } | undefined = undefined;
+      @ValidateIf((o: Conditional) => o.meta?.kind === 'x')
+      @ValidateIf((o: Conditional) => (o.meta as { kind: string }).kind === 'x')
+      @IsString()
+      note: unknown = 1;
+    }
+    expect(() => validateSync(new Conditional(), OPTIONS)).to.throw(TypeError);
+    expect(() => isValid(new Conditional())).to.throw(TypeError);
+
+    class Keyed {
+      @ValidateNested() byKey = new Map<unknown, Inner>([[null, inner('ok', 1)]]);
+    }
+    expect(() => validateSync(new Keyed(), OPTIONS)).to.throw(TypeError);
+    expect(isValid(new Keyed())).to.equal(false);
+    expect(() => assertValidEvent(new Keyed(), 'Keyed')).to.throw(TypeError);
+
+    class Awkward {
+      // A property that shadows Object.prototype's, typed as its method to satisfy the compiler.
+      @IsString() valueOf: () => object = 'fine' as unknown as () => object;
+    }
+    expect(() => validateSync(new Awkward(), OPTIONS)).to.throw(TypeError);
+    expect(isValid(new Awkward())).to.equal(false);
   });
 
   it('sees a constraint added to an already checked class', () => {
