@@ -3,14 +3,11 @@ import { CorruptedStreamError } from './errors/corrupted-stream-error';
 import type { StoredEvent } from './event-envelope';
 import type { EventSerializer } from './event-serializer';
 
-/**
- * The parts of a stored event a fold needs. `aggregateType` may be null when whoever read the row
- * already compared it with the stream's type (the repository's queries do, so a long replay does
- * not carry the same string on every row); a non-null type is checked by {@link StreamDecoder}.
- */
-export interface FoldableEvent extends Pick<StoredEvent, 'eventType' | 'version' | 'payload'> {
-  readonly aggregateType: string | null;
-}
+/** The parts of a stored event a fold needs. */
+export type FoldableEvent = Pick<
+  StoredEvent,
+  'aggregateType' | 'eventType' | 'version' | 'payload'
+>;
 
 /**
  * Turns one aggregate's stored events, read in version order, into event instances. Each row is
@@ -37,7 +34,7 @@ export class StreamDecoder {
 
   /** Decodes the next stored event; it must carry version {@link StreamDecoder.version} + 1. */
   decode(stored: FoldableEvent): object {
-    if (stored.aggregateType !== null && stored.aggregateType !== this.aggregateType) {
+    if (stored.aggregateType !== this.aggregateType) {
       throw new AggregateTypeMismatchError(
         this.aggregateId,
         this.aggregateType,

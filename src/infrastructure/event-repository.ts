@@ -61,11 +61,12 @@ export interface EventSaveOptions extends SaveOptions {
 
 /**
  * History kept between the attempts of one `update()`, so a retry reads only what it missed.
- * Payloads are kept as JSON text: every attempt decodes pristine copies, so a handler that
- * mutated an event's nested value in a failed attempt cannot leak into the next one.
+ * Payloads and the snapshot state are kept as JSON text: every attempt decodes pristine copies,
+ * so a handler or command that mutated a nested value in a failed attempt cannot leak into the
+ * next one.
  */
 interface RetryCache {
-  readonly snapshot?: UsableSnapshot;
+  readonly snapshot?: { readonly stateJson: string; readonly version: number };
   readonly outdated: boolean;
   /** Rows read after the snapshot; undefined once the stream is too long to hold. */
   rows: CachedRow[] | undefined;
@@ -74,7 +75,7 @@ interface RetryCache {
 }
 
 interface CachedRow {
-  readonly aggregateType: string | null;
+  readonly aggregateType: string;
   readonly eventType: string;
   readonly version: number;
   readonly json: string;
@@ -215,19 +216,29 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
     return this.#session.session(manager, async (query: BoundQuery) => {
       let state = cache?.current;
       let first: FoldableEvent[] | undefined;
+      let snapshot: UsableSnapshot | undefined;
       if (!state?.rows) {
         const head = await readHead(query, this.#sql, type, id, this.#pageSize);
         first = head.page;
+        snapshot = head.snapshot;
         state = {
-          snapshot: head.snapshot,
+          snapshot: snapshot && {
+            stateJson: cache ? JSON.stringify(snapshot.state) : '',
+            version: snapshot.version,
+          },
           outdated: head.outdated,
           rows: cache ? [] : undefined,
           version: head.snapshot?.version ?? 0,
         };
         if (cache) cache.current = state;
+      } else if (state.snapshot) {
+        snapshot = {
+          state: JSON.parse(state.snapshot.stateJson) as object,
+          version: state.snapshot.version,
+        };
       }
       const aggregate = new type(id);
-      if (state.snapshot) aggregate.restoreSnapshot(state.snapshot.state, state.snapshot.version);
+      if (snapshot) aggregate.restoreSnapshot(snapshot.state, snapshot.version);
       const decoder = new StreamDecoder(
         typeName,
         aggregate.id,

@@ -24,11 +24,13 @@ export interface EventSql {
 }
 
 const EVENT_COLUMNS = 'id, aggregate_id, aggregate_type, event_type, version, payload, metadata';
-/** Parameters per row in the array form (every column of every row, plus the gap guard). */
+/** Parameters of the array form: one array per column, plus the gap guards. */
 const ARRAY_PARAMS = 8;
-// Each layout of an append (how many events per stream) is its own statement text. So many are
-// prepared under a name (per connection, on first use); rarer layouts beyond run unnamed.
-const MAX_NAMED_LAYOUTS = 128;
+// Each layout of an append (how many events per stream, with or without snapshots) is its own
+// statement text. The first layouts a repository sees, up to this many, are prepared under a
+// name (per connection, on first use); any layout first seen later runs unnamed, parsed on each
+// use. The bound keeps the prepared statements on each server connection bounded too.
+const MAX_NAMED_LAYOUTS = 256;
 // Up to this many rows an append is one VALUES list, like a hand-written multi-row INSERT; beyond,
 // each column travels as one array parameter (constant text, no 65,535-parameter limit).
 export const MAX_VALUES_ROWS = 64;
@@ -102,6 +104,7 @@ export function buildEventSql(events: string, snapshots: string): EventSql {
         : { text: arraysInsert, params: ARRAY_PARAMS };
       const text = snapshotsToo ? withSnapshots(events.text, events.params + 1) : events.text;
       if (inserts.size >= MAX_NAMED_LAYOUTS) return { text };
+      // Named from here on: cached, so its text is built once.
       const sql = named(text);
       inserts.set(key, sql);
       return sql;

@@ -23,11 +23,26 @@ export interface StreamHead {
   readonly page: FoldableEvent[];
 }
 
-interface HeadRow extends Omit<FoldableEvent, 'eventType'> {
+/**
+ * An event row as the page statements return it: the aggregate type is compared in SQL, so a row
+ * of the expected type carries null instead of the same string again, and one of another type
+ * carries that type (for the decoder to reject).
+ */
+interface PageRow extends Omit<FoldableEvent, 'aggregateType'> {
+  aggregateType: string | null;
+}
+
+interface HeadRow extends Omit<PageRow, 'eventType'> {
   /** Null on the snapshot row only, whose `payload` is the state. */
   readonly eventType: string | null;
   /** Set on the snapshot row only. */
   readonly schemaVersion: number | null;
+}
+
+/** Gives each row of the expected type its type back (the same string, nothing allocated). */
+function foldable(rows: PageRow[], aggregateType: string): FoldableEvent[] {
+  for (const row of rows) if (row.aggregateType === null) row.aggregateType = aggregateType;
+  return rows as FoldableEvent[];
 }
 
 /**
@@ -46,14 +61,15 @@ export async function readHead<T extends AggregateRoot>(
   const policy = snapshotPolicyOf(type);
   const typeName = aggregateTypeName(type);
   if (!policy) {
-    const page = await query<FoldableEvent>(sql.selectPage, [id, 0, pageSize + 1, typeName]);
-    return { outdated: false, page };
+    const rows = await query<PageRow>(sql.selectPage, [id, 0, pageSize + 1, typeName]);
+    return { outdated: false, page: foldable(rows, typeName) };
   }
   const rows = await query<HeadRow>(sql.selectHead, [id, policy.version, typeName, pageSize + 1]);
   const row = takeSnapshotRow(rows);
   // Every row left is an event row.
-  const page = rows as FoldableEvent[];
+  const page = foldable(rows as PageRow[], typeName);
   if (!row) return { outdated: false, page };
+  // The snapshot row carries its type as stored.
   if (row.aggregateType !== typeName) {
     throw new AggregateTypeMismatchError(id, typeName, String(row.aggregateType));
   }
@@ -65,7 +81,11 @@ export async function readHead<T extends AggregateRoot>(
   };
 }
 
-/** Removes and returns the snapshot row: first in practice, but SQL does not promise it. */
+/**
+ * Removes and returns the snapshot row: first in practice, but SQL does not promise it. The
+ * event rows keep their order (their branch is ordered); were they ever reordered, the decoder
+ * would refuse the stream with a `CorruptedStreamError`, never fold it out of order.
+ */
 function takeSnapshotRow(rows: HeadRow[]): HeadRow | undefined {
   if (rows.length === 0) return undefined;
   if (rows[0].eventType === null) return rows.shift();
@@ -93,8 +113,12 @@ export async function foldPages(
   let after = afterVersion;
   let total = 0;
   // The statement names its columns as FoldableEvent's properties: rows need no mapping.
-  let page =
-    first ?? (await query<FoldableEvent>(sql.selectPage, [id, after, pageSize + 1, aggregateType]));
+  const read = async (): Promise<FoldableEvent[]> =>
+    foldable(
+      await query<PageRow>(sql.selectPage, [id, after, pageSize + 1, aggregateType]),
+      aggregateType,
+    );
+  let page = first ?? (await read());
   for (;;) {
     const more = page.length > pageSize;
     if (more) page.length = pageSize;
@@ -102,6 +126,6 @@ export async function foldPages(
     total += page.length;
     if (!more) return total;
     after = page[page.length - 1].version;
-    page = await query<FoldableEvent>(sql.selectPage, [id, after, pageSize + 1, aggregateType]);
+    page = await read();
   }
 }

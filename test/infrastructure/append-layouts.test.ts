@@ -26,13 +26,15 @@ function account(events: number): BankAccount {
 describe('EventRepository append statements (one per layout of streams)', () => {
   const db = useTestDatabase();
 
-  it('names each layout of stream lengths once, and runs layouts beyond 128 unnamed', () => {
+  it('names the first 256 layouts of stream lengths once each, and runs later ones unnamed', () => {
     const sql = buildEventSql('events', 'snapshots');
-    const layouts = Array.from({ length: 140 }, (_, i) => [1 + (i % 40), 1 + Math.floor(i / 40)]);
+    const layouts = Array.from({ length: 280 }, (_, i) => [1 + (i % 40), 1 + Math.floor(i / 40)]);
     const statements = layouts.map((layout) => sql.insert(layout, false));
-    expect(statements.filter((s) => s.name !== undefined)).to.have.length(128);
+    expect(statements.filter((s) => s.name !== undefined)).to.have.length(256);
     expect(sql.insert(layouts[0], false)).to.equal(statements[0]);
-    expect(statements[139].name).to.equal(undefined);
+    expect(statements[279].name).to.equal(undefined);
+    // Layout [40, 7]: 3 parameters per stream, 5 per event.
+    expect(statements[279].text).to.contain('$241').and.not.contain('$242');
     // Two streams of 2 events: 3 parameters per stream, 5 per event.
     expect(sql.insert([2, 2], false).text)
       .to.contain('$26')

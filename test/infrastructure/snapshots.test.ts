@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { IsInt, Min } from 'class-validator';
+import { IsInt, IsString, Min } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import {
   Aggregate,
@@ -32,6 +32,31 @@ class Tally extends AggregateRoot {
   protected onAdded(event: Added): void {
     this.total += event.amount;
     this.applied += 1;
+  }
+}
+
+@DomainEvent('Test.Snap.Tagged')
+class Tagged {
+  @IsString() readonly tag: string;
+  constructor(tag: string) {
+    this.tag = tag;
+  }
+}
+
+/** Restores its snapshot by reference and mutates that array in place: legal, if careless. */
+@Aggregate('Test.Snap.Tagger', { snapshotEvery: 2 })
+class Tagger extends AggregateRoot {
+  tags: string[] = [];
+  tag(tag: string): void {
+    this.raise(new Tagged(tag));
+  }
+  @Apply(Tagged)
+  protected onTagged(event: Tagged): void {
+    this.tags.push(event.tag);
+  }
+  override restoreSnapshot(state: object, version: number): void {
+    super.restoreSnapshot({}, version);
+    this.tags = (state as { tags: string[] }).tags;
   }
 }
 
@@ -148,6 +173,26 @@ describe('EventRepository snapshots', () => {
       (e: unknown) => expect(e).to.be.instanceOf(ConcurrencyError),
     );
     expect(await snapshotOf(tally.id)).to.equal(undefined);
+  });
+
+  it('update() retries from a pristine snapshot state, whatever a failed attempt did to it', async () => {
+    const repository = new EventRepository(db.dataSource);
+    const tagger = new Tagger(randomUUID());
+    tagger.tag('a');
+    tagger.tag('b');
+    await repository.save(tagger);
+    expect((await snapshotOf(tagger.id))?.version).to.equal(2);
+    let attempts = 0;
+    const updated = await repository.update(Tagger, tagger.id, async (t) => {
+      attempts += 1;
+      // The first attempt loses to a competing writer, after its handler pushed into the array
+      // restored from the snapshot.
+      t.tag(`mine-${attempts}`);
+      if (attempts === 1) await repository.update(Tagger, tagger.id, (other) => other.tag('other'));
+    });
+    expect(attempts).to.equal(2);
+    expect(updated.tags).to.deep.equal(['a', 'b', 'other', 'mine-2']);
+    expect((await repository.load(Tagger, tagger.id)).tags).to.deep.equal(updated.tags);
   });
 
   it('update() retries from snapshot and cache to a state equal to a full replay', async () => {

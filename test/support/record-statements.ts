@@ -1,8 +1,14 @@
 import type { DataSource } from 'typeorm';
 
 type Callback = (error: Error | null, result: unknown) => void;
+/** A config object with a callback, or a pg Query (a submittable) alone. */
+interface Statement {
+  text: string;
+  values?: unknown[];
+  name?: string;
+}
 interface Client {
-  query(config: { text: string; values?: unknown[] }, callback: Callback): void;
+  query(statement: Statement, callback?: Callback): void;
 }
 interface Driver {
   obtainMasterConnection(): Promise<[Client, (error?: unknown) => void]>;
@@ -10,7 +16,12 @@ interface Driver {
 
 /** Statements the repository sent on pooled connections, in order, while recording. */
 export interface StatementRecording {
-  readonly statements: Array<{ readonly text: string; readonly values: readonly unknown[] }>;
+  readonly statements: Array<{
+    readonly text: string;
+    readonly values: readonly unknown[];
+    /** The prepared statement's name; undefined for an unnamed statement. */
+    readonly name: string | undefined;
+  }>;
   /** Puts the driver back as it was. */
   restore(): void;
 }
@@ -28,12 +39,16 @@ export function recordStatements(
   const statements: StatementRecording['statements'] = [];
   driver.obtainMasterConnection = async () => {
     const [client, release] = await original();
-    const proxy: Client = {
-      query: (config, callback) => {
-        statements.push({ text: config.text, values: config.values ?? [] });
-        onStatement(config.text, config.values ?? []);
-        client.query(config, callback);
-      },
+    // Inherits from the real client, so the repository sees the same class (and pg's Query).
+    const proxy = Object.create(client) as Client;
+    proxy.query = (statement, callback) => {
+      statements.push({
+        text: statement.text,
+        values: statement.values ?? [],
+        name: statement.name,
+      });
+      onStatement(statement.text, statement.values ?? []);
+      client.query(statement, callback);
     };
     return [proxy, release];
   };
