@@ -1,7 +1,7 @@
 /** What the orchestrator (bench/run.ts) and a benchmark child (bench/child.ts) exchange. */
 
 /** The three contenders, plus tessera on a schema without the duplicate (aggregate_id, version) index. */
-export type ContenderName = 'tessera' | 'raw' | 'emmett' | 'tessera-noidx';
+export type ContenderName = 'tessera' | 'raw' | 'emmett' | 'tessera-adr-index';
 
 /** Which timed workload a child runs; each is defined in bench/workloads. */
 export type WorkloadName =

@@ -53,23 +53,24 @@ export function renderMainTable(
   return lines.join('\n');
 }
 
-/** The cost of the ADR's duplicate index: tessera with and without idx_events_aggregate. */
+/** The cost of the ADR's duplicate index: tessera without and with idx_events_aggregate. */
 export function renderDuplicateIndexTable(
   scenarios: readonly Scenario[],
   results: ResultSet,
 ): string | undefined {
-  const rows = scenarios.filter((s) => results.get(s.id, 'tessera-noidx'));
+  const rows = scenarios.filter((s) => results.get(s.id, 'tessera-adr-index'));
   if (rows.length === 0) return undefined;
   const lines = [
-    '| Scenario | tessera (ADR schema) | tessera without idx_events_aggregate | Change |',
+    "| Scenario | tessera (one index) | tessera with the ADR's idx_events_aggregate | Cost of the second index |",
     '| --- | ---: | ---: | ---: |',
   ];
   for (const s of rows) {
-    const ratio = results.ratio(s.id, 'tessera-noidx', 'tessera');
-    const change = ratio === undefined ? '—' : `${((ratio - 1) * 100).toFixed(1)}%`;
+    // Throughput lost with the second index, in percent of the one-index throughput.
+    const ratio = results.ratio(s.id, 'tessera-adr-index', 'tessera');
+    const change = ratio === undefined ? '—' : `${((1 - ratio) * 100).toFixed(1)}%`;
     lines.push(
       `| ${s.id} (${s.unit}) | ${formatOps(results.get(s.id, 'tessera')?.opsPerSec)} | ` +
-        `${formatOps(results.get(s.id, 'tessera-noidx')?.opsPerSec)} | ${change} |`,
+        `${formatOps(results.get(s.id, 'tessera-adr-index')?.opsPerSec)} | ${change} |`,
     );
   }
   return lines.join('\n');

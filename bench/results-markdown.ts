@@ -80,8 +80,10 @@ ${doc.spreadTable}
 ## Cost of the duplicate index
 
 The ADR's \`idx_events_aggregate (aggregate_id, version)\` duplicates the index of the
-\`uq_events_aggregate_version\` constraint. tessera on the ADR schema against tessera with that
-one index dropped, same run, interleaved:
+\`uq_events_aggregate_version\` constraint; migration \`OneStreamIndex1732500005000\` drops it
+and the constraint's index serves every query. tessera's schema (one index) against the same
+schema with the ADR's second index created again, same run, interleaved (raw runs on tessera's
+schema too, so this choice moves both sides of the tessera/raw ratios alike):
 
 ${doc.duplicateIndexTable ?? '_Not measured in this run (left out of --quick)._'}
 

@@ -24,7 +24,7 @@ const TESSERA: readonly ContenderName[] = ['tessera'];
  */
 export function buildScenarios(quick: boolean): Scenario[] {
   const size = (full: number, short: number): number => (quick ? short : full);
-  const appenders: readonly ContenderName[] = quick ? THREE : [...THREE, 'tessera-noidx'];
+  const appenders: readonly ContenderName[] = quick ? THREE : [...THREE, 'tessera-adr-index'];
   const scenarios: Scenario[] = [
     {
       id: 'S1',

@@ -24,6 +24,7 @@ export { TESSERA_MIGRATIONS, CreateEventsTable1732500000000 } from './migrations
 export {
   CreatePublication1732500003000,
   CreateProjectionCheckpoints1732500004000,
+  OneStreamIndex1732500005000,
 } from './migrations';
 export { CDC_ROLE } from './migrations/1732500003000-CreatePublication';
 export { Projection, type ProjectionHandler, type ProjectionOptions } from './domain/projection';

@@ -13,12 +13,12 @@ export async function createDriver(
 ): Promise<Driver<unknown>> {
   switch (contender) {
     case 'tessera':
-    case 'tessera-noidx': {
+    case 'tessera-adr-index': {
       const { TesseraDriver } = await import('./tessera-driver');
       return (await TesseraDriver.create(
         url,
         poolSize,
-        contender === 'tessera-noidx',
+        contender === 'tessera-adr-index',
       )) as Driver<unknown>;
     }
     case 'raw': {

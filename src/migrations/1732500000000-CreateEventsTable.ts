@@ -38,8 +38,8 @@ export class CreateEventsTable1732500000000 implements MigrationInterface {
         CONSTRAINT "${VERSION_POSITIVE_CONSTRAINT}" CHECK ("version" > 0)
       )
     `);
-    // The ADR lists this index although the unique constraint already has an identical
-    // one; kept so the schema matches the ADR column for column.
+    // The ADR lists this index although the unique constraint already has an identical one;
+    // created as the ADR says, then dropped by OneStreamIndex1732500005000 (see there why).
     await queryRunner.query(
       `CREATE INDEX "idx_events_aggregate" ON "${EVENTS_TABLE}" ("aggregate_id", "version")`,
     );

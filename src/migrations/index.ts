@@ -4,6 +4,7 @@ import { CreateSnapshots1732500001000 } from './1732500001000-CreateSnapshots';
 import { AppendOnlyEvents1732500002000 } from './1732500002000-AppendOnlyEvents';
 import { CreatePublication1732500003000 } from './1732500003000-CreatePublication';
 import { CreateProjectionCheckpoints1732500004000 } from './1732500004000-CreateProjectionCheckpoints';
+import { OneStreamIndex1732500005000 } from './1732500005000-OneStreamIndex';
 
 export {
   CreateEventsTable1732500000000,
@@ -11,6 +12,7 @@ export {
   AppendOnlyEvents1732500002000,
   CreatePublication1732500003000,
   CreateProjectionCheckpoints1732500004000,
+  OneStreamIndex1732500005000,
 };
 
 /**
@@ -25,4 +27,5 @@ export const TESSERA_MIGRATIONS: Array<new () => MigrationInterface> = [
   AppendOnlyEvents1732500002000,
   CreatePublication1732500003000,
   CreateProjectionCheckpoints1732500004000,
+  OneStreamIndex1732500005000,
 ];

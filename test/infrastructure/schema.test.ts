@@ -130,14 +130,17 @@ describe('events table schema (migration CreateEventsTable)', () => {
     expect(await constraintColumns(db.dataSource, 'events_pkey')).to.deep.equal(['id']);
   });
 
-  it('has the three ADR indexes with their column lists', async () => {
-    const rows: Array<{ indexname: string; indexdef: string }> = await db.dataSource.query(
-      `SELECT indexname, indexdef FROM pg_indexes
-        WHERE schemaname = current_schema() AND tablename = $1`,
-      [EVENTS_TABLE],
+  it('has the ADR indexes, (aggregate_id, version) served once, by the unique constraint', async () => {
+    const byName = await indexesOf(db.dataSource);
+    // The ADR's (aggregate_id, version) index is the constraint's own (a unique btree).
+    expect(byName.get(AGGREGATE_VERSION_CONSTRAINT)).to.match(
+      /^CREATE UNIQUE INDEX .* USING btree \(aggregate_id, version\)$/,
     );
-    const byName = new Map(rows.map((row) => [row.indexname, row.indexdef]));
-    expect(byName.get('idx_events_aggregate')).to.match(/USING btree \(aggregate_id, version\)$/);
+    const onStreamColumns = [...byName.values()].filter((def) =>
+      /USING btree \(aggregate_id, version\)$/.test(def),
+    );
+    expect(onStreamColumns, 'indexes on (aggregate_id, version)').to.have.length(1);
+    expect(byName.has('idx_events_aggregate')).to.equal(false);
     expect(byName.get('idx_events_type')).to.match(/USING btree \(event_type\)$/);
     expect(byName.get('idx_events_created_at')).to.match(/USING btree \(created_at\)$/);
   });
@@ -170,7 +173,12 @@ describe('Tessera migrations reversibility', () => {
       expect(applied.map((migration) => migration.name)).to.deep.equal(names);
       expect(await tableExists(dataSource)).to.equal(true);
 
-      for (let i = 0; i < names.length; i++) await dataSource.undoLastMigration();
+      // Undoing the last one gives back the ADR's schema exactly, duplicate index included.
+      await dataSource.undoLastMigration();
+      expect((await indexesOf(dataSource)).get('idx_events_aggregate')).to.match(
+        /USING btree \(aggregate_id, version\)$/,
+      );
+      for (let i = 1; i < names.length; i++) await dataSource.undoLastMigration();
       expect(await tableExists(dataSource)).to.equal(false);
       expect(await userTables(dataSource)).to.deep.equal(['migrations']);
 
@@ -183,6 +191,16 @@ describe('Tessera migrations reversibility', () => {
     }
   });
 });
+
+/** The events table's indexes: name -> definition. */
+async function indexesOf(dataSource: DataSource): Promise<Map<string, string>> {
+  const rows: Array<{ indexname: string; indexdef: string }> = await dataSource.query(
+    `SELECT indexname, indexdef FROM pg_indexes
+      WHERE schemaname = current_schema() AND tablename = $1`,
+    [EVENTS_TABLE],
+  );
+  return new Map(rows.map((row) => [row.indexname, row.indexdef]));
+}
 
 async function userTables(dataSource: DataSource): Promise<string[]> {
   const rows: { table_name: string }[] = await dataSource.query(
