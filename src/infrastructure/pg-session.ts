@@ -91,18 +91,7 @@ export class PgSession {
    * loads of 1,000 events spent a quarter of their time in the garbage collector (3.6 ms per
    * load against 2.5 ms this way, same process).
    */
-  async #run<R>(client: PgClient, sql: NamedSql, values: readonly unknown[]): Promise<R[]> {
-    try {
-      return await this.#submit<R>(client, sql, values);
-    } catch (error) {
-      // Raised while reading the socket: give it the caller's (async) stack, as pg's promise
-      // interface does, so a failure points at the code that ran the statement.
-      if (error instanceof Error) Error.captureStackTrace(error);
-      throw error;
-    }
-  }
-
-  #submit<R>(client: PgClient, sql: NamedSql, values: readonly unknown[]): Promise<R[]> {
+  #run<R>(client: PgClient, sql: NamedSql, values: readonly unknown[]): Promise<R[]> {
     return new Promise<R[]>((resolve, reject) => {
       const callback: QueryCallback = (error, result) => {
         if (error) {
@@ -139,6 +128,9 @@ export class PgSession {
       // found while folding) leaves the connection healthy: keep it pooled. Only a broken
       // connection is handed back with the error, so pg-pool discards it.
       release(isConnectionError(error) ? error : undefined);
+      // pg raised it while reading the socket: give it the caller's (async) stack, as pg's
+      // promise interface does, so a failure points at the code that ran the statement.
+      if (error instanceof Error && fromPg.has(error)) Error.captureStackTrace(error);
       throw error;
     }
   }
