@@ -70,6 +70,39 @@ describe('EventRepository connections and statements', () => {
     );
   });
 
+  it('falls back to config objects for a client class without pg.Query', async () => {
+    type Callback = (error: Error | null, result: unknown) => void;
+    type Config = { text: string; name?: string; values?: unknown[] };
+    type Client = { query(config: Config, callback: Callback): void };
+    type Driver = { obtainMasterConnection(): Promise<[Client, (error?: unknown) => void]> };
+    const driver = db.dataSource.driver as unknown as Driver;
+    const original = driver.obtainMasterConnection.bind(driver);
+    const seen: Config[] = [];
+    driver.obtainMasterConnection = async () => {
+      const [client, release] = await original();
+      // A plain object: no constructor with a Query, as a non-pg client would be.
+      const plain: Client = {
+        query: (config, callback) => {
+          seen.push(config);
+          client.query(config, callback);
+        },
+      };
+      return [plain, release];
+    };
+    try {
+      const repository = new EventRepository(db.dataSource);
+      const saved = await account(repository, 2);
+      expect((await repository.load(BankAccount, saved.id)).balance).to.equal(2);
+    } finally {
+      driver.obtainMasterConnection = original;
+    }
+    expect(seen.length).to.equal(2);
+    for (const config of seen) {
+      expect(config.name).to.match(/^tessera_/);
+      expect(config.values).to.be.an('array');
+    }
+  });
+
   it('prepares its statements under a name by default', async () => {
     const repository = new EventRepository(db.dataSource);
     const recording = recordStatements(db.dataSource);
