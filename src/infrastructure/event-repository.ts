@@ -66,7 +66,8 @@ export interface EventSaveOptions extends SaveOptions {
  * next one.
  */
 interface RetryCache {
-  readonly snapshot?: { readonly stateJson: string; readonly version: number };
+  /** The snapshot started from; its state as JSON only when kept for retries. */
+  readonly snapshot?: { readonly version: number; readonly stateJson?: string };
   readonly outdated: boolean;
   /** Rows read after the snapshot; undefined once the stream is too long to hold. */
   rows: CachedRow[] | undefined;
@@ -223,15 +224,15 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
         snapshot = head.snapshot;
         state = {
           snapshot: snapshot && {
-            stateJson: cache ? JSON.stringify(snapshot.state) : '',
             version: snapshot.version,
+            stateJson: cache ? JSON.stringify(snapshot.state) : undefined,
           },
           outdated: head.outdated,
           rows: cache ? [] : undefined,
           version: head.snapshot?.version ?? 0,
         };
         if (cache) cache.current = state;
-      } else if (state.snapshot) {
+      } else if (state.snapshot?.stateJson !== undefined) {
         snapshot = {
           state: JSON.parse(state.snapshot.stateJson) as object,
           version: state.snapshot.version,
