@@ -27,10 +27,13 @@ const EVENT_COLUMNS = 'id, aggregate_id, aggregate_type, event_type, version, pa
 /** Parameters of the array form: one array per column, plus the gap guards. */
 const ARRAY_PARAMS = 8;
 // Each layout of an append (how many events per stream, with or without snapshots) is its own
-// statement text. The first layouts a repository sees, up to this many, are prepared under a
-// name (per connection, on first use); any layout first seen later runs unnamed, parsed on each
-// use. The bound keeps the prepared statements on each server connection bounded too.
-const MAX_NAMED_LAYOUTS = 256;
+// statement text, prepared under a name on each connection that runs it. A prepared append costs
+// its server connection about 30 KB plus 8 KB per row (measured on PostgreSQL 15), so layouts
+// are named in the order they are first seen until their cost, counted as rows + 4, reaches this
+// budget (about 32 MB per connection at most); a new layout that no longer fits runs unnamed,
+// parsed on each use.
+export const NAMED_LAYOUT_BUDGET = 4096;
+const layoutCost = (rows: number): number => rows + 4;
 // Up to this many rows an append is one VALUES list, like a hand-written multi-row INSERT; beyond,
 // each column travels as one array parameter (constant text, no 65,535-parameter limit).
 export const MAX_VALUES_ROWS = 64;
@@ -92,6 +95,7 @@ export function buildEventSql(events: string, snapshots: string): EventSql {
     );
   };
   const inserts = new Map<string, NamedSql>();
+  let spent = 0;
   return {
     insert(streamRows: readonly number[], snapshotsToo: boolean): NamedSql {
       const rows = streamRows.reduce((sum, count) => sum + count, 0);
@@ -103,8 +107,10 @@ export function buildEventSql(events: string, snapshots: string): EventSql {
         ? valuesInsert(streamRows)
         : { text: arraysInsert, params: ARRAY_PARAMS };
       const text = snapshotsToo ? withSnapshots(events.text, events.params + 1) : events.text;
-      if (inserts.size >= MAX_NAMED_LAYOUTS) return { text };
+      const cost = layoutCost(values ? rows : ARRAY_PARAMS);
+      if (spent + cost > NAMED_LAYOUT_BUDGET) return { text };
       // Named from here on: cached, so its text is built once.
+      spent += cost;
       const sql = named(text);
       inserts.set(key, sql);
       return sql;
