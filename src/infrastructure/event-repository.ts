@@ -23,10 +23,10 @@ import { isUuid } from '../domain/uuid';
 import { buildAppendStatement } from './append-statement';
 import { toStoredEvent, type EventRow } from './event-row';
 import { buildEventSql, type EventSql } from './event-sql';
-import { PgSession } from './pg-session';
+import { PgSession, type BoundQuery, type EachRow } from './pg-session';
 import { EVENTS_TABLE, SNAPSHOTS_TABLE } from './schema-names';
 import { qualifiedTableName } from './sql-identifier';
-import { foldPages, readHead, type BoundQuery, type UsableSnapshot } from './stream-reader';
+import { foldPages, readHead, type UsableSnapshot } from './stream-reader';
 import { toConcurrencyError } from './to-concurrency-error';
 import { versionConflictAggregateId } from './version-conflict';
 
@@ -40,7 +40,11 @@ export interface EventRepositoryOptions {
   readonly table?: string;
   /** Name of the snapshots table. Default `snapshots`. */
   readonly snapshotTable?: string;
-  /** Events read per round trip while folding a stream. Default 1000. */
+  /**
+   * Events read per round trip while folding a stream. The first ten pages are read whole; after
+   * them each event is folded as its row arrives and none is kept, so memory stays flat however
+   * long the stream. Default 1000.
+   */
   readonly pageSize?: number;
   /**
    * Prepare statements once per connection under stable names. Default true; turn it off behind
@@ -214,7 +218,7 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
     cache?: { current?: RetryCache },
   ): Promise<T | null> {
     const typeName = aggregateTypeName(type);
-    return this.#session.session(manager, async (query: BoundQuery) => {
+    return this.#session.session(manager, async (query: BoundQuery, each: EachRow) => {
       let state = cache?.current;
       let first: FoldableEvent[] | undefined;
       let snapshot: UsableSnapshot | undefined;
@@ -254,24 +258,31 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
         );
       }
       const current = state;
-      const fold = (page: readonly FoldableEvent[]): void => {
+      const fold = (row: FoldableEvent): void => {
         if (current.rows) {
           // Copied before the handlers run, so the cache holds the stored payloads, not
           // whatever a handler may do to them.
-          for (const row of page) {
-            current.rows.push({
-              aggregateType: row.aggregateType,
-              eventType: row.eventType,
-              version: row.version,
-              json: JSON.stringify(row.payload),
-            });
-          }
+          current.rows.push({
+            aggregateType: row.aggregateType,
+            eventType: row.eventType,
+            version: row.version,
+            json: JSON.stringify(row.payload),
+          });
           if (current.rows.length > MAX_CACHED_EVENTS) current.rows = undefined;
         }
-        aggregate.loadFromHistory(page.map((row) => decoder.decode(row)));
-        current.version = page[page.length - 1].version;
+        aggregate.loadFromHistory([decoder.decode(row)]);
+        current.version = row.version;
       };
-      await foldPages(query, this.#sql, id, typeName, current.version, this.#pageSize, fold, first);
+      await foldPages(
+        { query, each },
+        this.#sql,
+        id,
+        typeName,
+        current.version,
+        this.#pageSize,
+        fold,
+        first,
+      );
       if (aggregate.version === 0) return null;
       this.#flagOverdueSnapshot(type, aggregate, current);
       return aggregate;

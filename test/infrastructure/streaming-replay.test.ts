@@ -1,12 +1,16 @@
 import { expect } from 'chai';
 import { IsInt } from 'class-validator';
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import type { EventEmitter } from 'node:events';
+import { DataSource } from 'typeorm';
 import { Aggregate, AggregateRoot, Apply, DomainEvent, EventRepository } from '../../src';
 import { useTestDatabase } from '../support/database';
+import { WHOLE_PAGES } from '../../src/infrastructure/stream-reader';
 import { recordStatements } from '../support/record-statements';
 
 const log: string[] = [];
+/** When set, applying the tick with this number throws. */
+let failAt: number | undefined;
 
 @DomainEvent('Test.Stream.Ticked')
 class Ticked {
@@ -24,66 +28,193 @@ class Clock extends AggregateRoot {
   }
   @Apply(Ticked)
   protected onTicked(event: Ticked): void {
+    if (event.n === failAt) throw new Error(`tick ${event.n} refused`);
     log.push(`apply ${event.n}`);
     this.ticks = event.n;
   }
 }
 
-/** Logs every page query as it is sent. */
+/** Logs every page query as it is sent, and every row as it comes off the wire. */
 function recordQueries(dataSource: DataSource): () => void {
-  return recordStatements(dataSource, (text, values) => {
-    if (/LIMIT \$3/.test(text)) log.push(`page after ${String(values[1])}`);
-  }).restore;
+  return recordStatements(
+    dataSource,
+    (text, values) => {
+      if (/LIMIT \$3/.test(text)) log.push(`page after ${String(values[1])}`);
+    },
+    () => log.push('row'),
+  ).restore;
+}
+
+/** Streams read in pages of 2: the first WHOLE_PAGES pages (events 1..N) are read whole. */
+const PAGE = 2;
+const N = PAGE * WHOLE_PAGES;
+
+async function clockOf(repository: EventRepository, ticks: number): Promise<Clock> {
+  const clock = new Clock(randomUUID());
+  for (let i = 0; i < ticks; i++) clock.tick();
+  await repository.save(clock);
+  return clock;
+}
+
+/** The log of the whole pages of a stream read in pages of 2 (with the rows, or without). */
+function wholePages(withRows: boolean): string[] {
+  const lines: string[] = [];
+  for (let page = 0; page < WHOLE_PAGES; page++) {
+    lines.push(`page after ${PAGE * page}`);
+    // A page query asks for one row more than a page: that row only says a page follows.
+    if (withRows) lines.push('row', 'row', 'row');
+    lines.push(`apply ${PAGE * page + 1}`, `apply ${PAGE * page + 2}`);
+  }
+  return lines;
+}
+
+/** Loads `clock` while logging pages and rows; returns the log. */
+async function loadLogged(
+  dataSource: DataSource,
+  repository: EventRepository,
+  clock: Clock,
+): Promise<string[]> {
+  log.length = 0;
+  const restore = recordQueries(dataSource);
+  try {
+    const loaded = await repository.load(Clock, clock.id);
+    expect(loaded.ticks).to.equal(clock.ticks);
+    expect(loaded.version).to.equal(clock.version);
+  } finally {
+    restore();
+  }
+  return [...log];
 }
 
 describe('EventRepository streaming replay', () => {
   const db = useTestDatabase();
 
-  it('folds each page of events before it fetches the next one', async () => {
-    const repository = new EventRepository(db.dataSource, { pageSize: 2 });
-    const clock = new Clock(randomUUID());
-    for (let i = 0; i < 5; i++) clock.tick();
-    await repository.save(clock);
-    log.length = 0;
-    const restore = recordQueries(db.dataSource);
+  /** Counts connections the pool opens while `work` runs. */
+  async function connectionsOpened(work: () => Promise<void>): Promise<number> {
+    const pool = (db.dataSource.driver as unknown as { master: EventEmitter }).master;
+    let opened = 0;
+    const onConnect = (): void => {
+      opened += 1;
+    };
+    pool.on('connect', onConnect);
     try {
-      const loaded = await repository.load(Clock, clock.id);
-      expect(loaded.ticks).to.equal(5);
+      await work();
     } finally {
-      restore();
+      pool.off('connect', onConnect);
     }
-    expect(log).to.deep.equal([
-      'page after 0',
-      'apply 1',
-      'apply 2',
-      'page after 2',
-      'apply 3',
-      'apply 4',
-      'page after 4',
-      'apply 5',
+    return opened;
+  }
+
+  it('folds whole pages first, then each event as its row arrives; each page before the next is fetched', async () => {
+    const repository = new EventRepository(db.dataSource, { pageSize: PAGE });
+    const clock = await clockOf(repository, N + 5);
+    expect(await loadLogged(db.dataSource, repository, clock)).to.deep.equal([
+      ...wholePages(true),
+      // From here on no row waits for the rest of its page.
+      `page after ${N}`,
+      'row',
+      `apply ${N + 1}`,
+      'row',
+      `apply ${N + 2}`,
+      'row',
+      `page after ${N + 2}`,
+      'row',
+      `apply ${N + 3}`,
+      'row',
+      `apply ${N + 4}`,
+      'row',
+      `page after ${N + 4}`,
+      'row',
+      `apply ${N + 5}`,
     ]);
   });
 
-  it('reads a stream whose length is an exact multiple of the page size', async () => {
+  it('reads a stream whose length is an exact multiple of the page size without an empty query', async () => {
     const repository = new EventRepository(db.dataSource, { pageSize: 3 });
-    const clock = new Clock(randomUUID());
-    for (let i = 0; i < 6; i++) clock.tick();
-    await repository.save(clock);
-    log.length = 0;
-    const restore = recordQueries(db.dataSource);
-    try {
-      const loaded = await repository.load(Clock, clock.id);
-      expect(loaded.version).to.equal(6);
-      expect(loaded.ticks).to.equal(6);
-    } finally {
-      restore();
-    }
-    // Each page query asks for one row more than a page, so the end of the stream is known
-    // without a last, empty query.
-    expect(log.filter((line) => line.startsWith('page'))).to.deep.equal([
+    const pages = (lines: string[]): string[] => lines.filter((line) => line.startsWith('page'));
+    // Read whole: the extra row of the last full page says nothing follows.
+    const short = await clockOf(repository, 6);
+    expect(pages(await loadLogged(db.dataSource, repository, short))).to.deep.equal([
       'page after 0',
       'page after 3',
     ]);
+    // Streamed: the same.
+    const paired = new EventRepository(db.dataSource, { pageSize: PAGE });
+    const long = await clockOf(paired, N + 4);
+    expect(pages(await loadLogged(db.dataSource, paired, long)).slice(-3)).to.deep.equal([
+      `page after ${N - 2}`,
+      `page after ${N}`,
+      `page after ${N + 2}`,
+    ]);
+  });
+
+  it('rejects with the error a handler throws in a streamed page, folds nothing after it and keeps the connection', async () => {
+    const repository = new EventRepository(db.dataSource, { pageSize: PAGE });
+    const clock = await clockOf(repository, N + 4);
+    let error: unknown;
+    let seen: string[] = [];
+    const opened = await connectionsOpened(async () => {
+      failAt = N + 1;
+      try {
+        error = await loadLogged(db.dataSource, repository, clock).catch((e: unknown) => e);
+        seen = log.filter((line) => line !== 'row');
+      } finally {
+        failAt = undefined;
+      }
+      // The same (healthy) connection serves the next load.
+      expect((await repository.load(Clock, clock.id)).ticks).to.equal(N + 4);
+    });
+    expect(error)
+      .to.be.instanceOf(Error)
+      .with.property('message', `tick ${N + 1} refused`);
+    // Nothing after the failed event is folded, though its row and the page's extra row came.
+    expect(seen).to.deep.equal([...wholePages(false), `page after ${N}`]);
+    expect(opened, 'connections opened to replace discarded ones').to.equal(0);
+  });
+
+  it("passes a streamed page's statement error to the caller and keeps the connection", async () => {
+    const repository = new EventRepository(db.dataSource, { pageSize: PAGE });
+    const clock = await clockOf(repository, N + 5);
+    let pages = 0;
+    const recording = recordStatements(db.dataSource, (text, values) => {
+      // The first streamed page's statement gets an id PostgreSQL cannot read as a uuid.
+      if (/LIMIT \$3/.test(text) && ++pages === WHOLE_PAGES + 1) {
+        (values as unknown[])[0] = 'not-a-uuid';
+      }
+    });
+    let error: unknown;
+    const opened = await connectionsOpened(async () => {
+      try {
+        error = await repository.load(Clock, clock.id).catch((e: unknown) => e);
+      } finally {
+        recording.restore();
+      }
+      expect((await repository.load(Clock, clock.id)).ticks).to.equal(N + 5);
+    });
+    expect(pages).to.equal(WHOLE_PAGES + 1);
+    expect(error).to.have.property('code', '22P02');
+    expect(opened, 'connections opened to replace discarded ones').to.equal(0);
+  });
+
+  it("streams pages on a pool with pg's query_timeout set", async () => {
+    // pg wraps a query's callback to enforce query_timeout; rows must still flow and end.
+    const dataSource = new DataSource({
+      type: 'postgres',
+      url: db.url,
+      extra: { max: 2, query_timeout: 30_000 },
+    });
+    await dataSource.initialize();
+    try {
+      const repository = new EventRepository(dataSource, { pageSize: PAGE });
+      const clock = await clockOf(repository, N + 5);
+      expect((await loadLogged(dataSource, repository, clock)).slice(-3)).to.deep.equal([
+        `page after ${N + 4}`,
+        'row',
+        `apply ${N + 5}`,
+      ]);
+    } finally {
+      await dataSource.destroy();
+    }
   });
 
   it('rejects a page size that is not a positive integer', () => {

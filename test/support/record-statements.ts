@@ -9,6 +9,11 @@ interface Statement {
 }
 interface Client {
   query(statement: Statement, callback?: Callback): void;
+  /** pg's protocol reader: emits 'dataRow' for each row message it parses. */
+  connection?: {
+    prependListener(event: 'dataRow', listener: () => void): void;
+    removeListener(event: 'dataRow', listener: () => void): void;
+  };
 }
 interface Driver {
   obtainMasterConnection(): Promise<[Client, (error?: unknown) => void]>;
@@ -28,17 +33,25 @@ export interface StatementRecording {
 
 /**
  * Wraps the driver's pool so every statement EventRepository sends outside a caller's
- * transaction is recorded (and `onStatement` called) as it is sent.
+ * transaction is recorded (and `onStatement` called) as it is sent. `onRowMessage`, when given,
+ * is called for each row message as it comes off the wire, before pg hands the row on.
  */
 export function recordStatements(
   dataSource: DataSource,
   onStatement: (text: string, values: readonly unknown[]) => void = () => undefined,
+  onRowMessage?: () => void,
 ): StatementRecording {
   const driver = dataSource.driver as unknown as Driver;
   const original = driver.obtainMasterConnection.bind(driver);
   const statements: StatementRecording['statements'] = [];
   driver.obtainMasterConnection = async () => {
     const [client, release] = await original();
+    const connection = client.connection;
+    const onRow = (): void => onRowMessage?.();
+    if (onRowMessage) {
+      if (!connection) throw new Error('this pg client has no connection to listen on');
+      connection.prependListener('dataRow', onRow);
+    }
     // Inherits from the real client, so the repository sees the same class (and pg's Query).
     const proxy = Object.create(client) as Client;
     proxy.query = (statement, callback) => {
@@ -50,7 +63,13 @@ export function recordStatements(
       onStatement(statement.text, statement.values ?? []);
       client.query(statement, callback);
     };
-    return [proxy, release];
+    return [
+      proxy,
+      (error?: unknown) => {
+        connection?.removeListener('dataRow', onRow);
+        release(error);
+      },
+    ];
   };
   return {
     statements,
