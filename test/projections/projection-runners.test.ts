@@ -103,12 +103,18 @@ describe('OrderedProjectionRunner', () => {
     await eventually('a to apply', () => a.appliedEvents > 0);
     expect(b.active).to.equal(false);
 
-    // The active runner's session dies: the server frees its lock, and b takes over.
-    await db.dataSource.query(
-      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
-      [`tessera-test-lock-a-${process.pid}`],
-    );
-    await eventually('b to take over', () => b.active);
+    // The active runner's session dies: the server frees its lock, and b takes over. Runner a
+    // lives on in this process and competes for the lock again at once (a crashed process would
+    // not), so its sessions keep dying until b holds the lock; once b does, a stays standby.
+    await eventually('b to take over', async () => {
+      if (b.active) return true;
+      await db.dataSource.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
+        [`tessera-test-lock-a-${process.pid}`],
+      );
+      return false;
+    });
+    await eventually('a to see it lost the lock', () => !a.active);
     await appendSensors(db.dataSource, 20);
     await eventually('b to apply', () => b.appliedEvents > 0);
     await expectCaughtUp(db.dataSource);
