@@ -95,9 +95,18 @@ const SUSPECT = /[\u0000\uD800-\uDFFF]/;
  * same text, without class-transformer's generic walk.
  */
 export function eventToJson(event: object, eventType: string): string {
-  const walk: JsonSafetyWalk = { eventType, ancestors: [], path: [], plainData: true };
+  const walk: JsonSafetyWalk = {
+    eventType,
+    ancestors: [],
+    path: [],
+    plainData: true,
+    dates: 0,
+    mirrorable: true,
+  };
   visit(event, walk);
-  if (walk.plainData) return JSON.stringify(event);
+  if (walk.plainData) {
+    return JSON.stringify(walk.dates > 0 && walk.mirrorable ? jsonMirror(event) : event);
+  }
   const plain = instanceToPlain(event);
   try {
     return JSON.stringify(plain);
@@ -125,6 +134,59 @@ interface JsonSafetyWalk {
   readonly ancestors: object[];
   readonly path: string[];
   plainData: boolean;
+  /** Dates whose JSON is Date.prototype's (an ISO string), found in plain data. */
+  dates: number;
+  /** False once something was found that {@link jsonMirror} would not copy as JSON.stringify reads it. */
+  mirrorable: boolean;
+}
+
+const DATE_TO_JSON = Object.getOwnPropertyDescriptor(Date.prototype, 'toJSON')?.value as unknown;
+const DATE_TO_ISO = Object.getOwnPropertyDescriptor(Date.prototype, 'toISOString')
+  ?.value as unknown;
+
+/**
+ * A copy of plain data in which each Date is its ISO string: what JSON.stringify writes for it,
+ * without JSON.stringify leaving its fast path to call `toJSON` (a Date cost about 0.75 µs that
+ * way, three times the rest of a small event's JSON). Objects are copied by their own enumerable
+ * keys, arrays by index (holes become undefined, which JSON.stringify writes as null, as it
+ * does for holes), exactly what JSON.stringify reads. Only used after the safety walk proved the
+ * data plain, acyclic and free of boxed primitives and of Dates with their own JSON.
+ */
+function jsonMirror(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (value instanceof Date) return isoOf(value);
+  if (Array.isArray(value)) {
+    const copy: unknown[] = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) copy[i] = jsonMirror((value as unknown[])[i]);
+    return copy;
+  }
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const element = jsonMirror((value as Record<string, unknown>)[key]);
+    // An own "__proto__" key (JSON.parse makes them) stays a key, not the copy's prototype.
+    if (key === '__proto__') {
+      Object.defineProperty(copy, key, {
+        value: element,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else copy[key] = element;
+  }
+  return copy;
+}
+
+let lastTime = NaN;
+let lastIso = '';
+
+/** `date.toISOString()`, remembered for the last time value (events raised together share it). */
+function isoOf(date: Date): string {
+  const time = date.getTime();
+  if (time !== lastTime) {
+    lastIso = date.toISOString();
+    lastTime = time;
+  }
+  return lastIso;
 }
 
 function fail(walk: JsonSafetyWalk, reason: string): never {
@@ -165,7 +227,14 @@ function visit(value: unknown, walk: JsonSafetyWalk): void {
 function visitObject(value: object, walk: JsonSafetyWalk): void {
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) fail(walk, 'invalid Date');
+    const date = value as Date & { toJSON: unknown; toISOString: unknown };
+    if (date.toJSON === DATE_TO_JSON && date.toISOString === DATE_TO_ISO) walk.dates += 1;
+    else walk.mirrorable = false;
     return;
+  }
+  if (value instanceof String || value instanceof Number || value instanceof Boolean) {
+    // JSON.stringify writes their primitive value; a copy of their keys would not.
+    walk.mirrorable = false;
   }
   if (value instanceof Map || value instanceof Set) {
     fail(walk, 'Map and Set do not survive JSON; use an array or a plain object');

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { Exclude, Transform, Type, instanceToPlain } from 'class-transformer';
-import { DomainEvent, EventSerializer } from '../../src';
+import fc from 'fast-check';
+import { DomainEvent, EventSerializer, UnserializableEventError } from '../../src';
 
 class Secretive {
   readonly shown = 'yes';
@@ -79,5 +80,88 @@ describe('EventSerializer direct-JSON fast path', () => {
   it("gives class-transformer's exact text for plain data, Dates and undefined values", () => {
     const event = new PlainNested();
     expect(serializer.serialize(event).json).to.equal(JSON.stringify(instanceToPlain(event)));
+  });
+});
+
+/** A Date whose JSON is its own, and one whose ISO string is. */
+class LabelledDate extends Date {
+  override toJSON(): string {
+    return 'labelled';
+  }
+}
+class Point {
+  constructor(
+    readonly x: number,
+    readonly y: unknown,
+  ) {}
+}
+
+@DomainEvent('Test.FastPath.Anything')
+class Anything {
+  constructor(readonly data: unknown) {}
+}
+
+const dateOwnIso = (time: number): Date => {
+  const date = new Date(time);
+  Object.defineProperty(date, 'toISOString', { value: () => 'own', enumerable: false });
+  return date;
+};
+
+/** Data JSON can hold, with Dates of every kind, holes, odd keys, boxed values and class instances. */
+const jsonish = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small' },
+    fc.integer(),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.string(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.constant(undefined),
+    fc.date({ noInvalidDate: true }),
+    fc.date({ noInvalidDate: true }).map((d) => new LabelledDate(d.getTime())),
+    fc.date({ noInvalidDate: true }).map((d) => dateOwnIso(d.getTime())),
+    fc.string().map((s) => new String(s)),
+    fc.integer().map((n) => new Number(n)),
+    fc.sparseArray(tie('value'), { maxLength: 4 }),
+    fc.dictionary(
+      fc.oneof(fc.string(), fc.constantFrom('__proto__', 'constructor', 'toJSON', '0')),
+      tie('value'),
+      { maxKeys: 4 },
+    ),
+    fc.tuple(fc.integer(), tie('value')).map(([x, y]) => new Point(x, y)),
+  ),
+})).value;
+
+describe('EventSerializer JSON of Dates', () => {
+  const serializer = new EventSerializer();
+
+  it('writes exactly what JSON.stringify writes, for any plain data with Dates in it', () => {
+    fc.assert(
+      fc.property(jsonish, (data) => {
+        const event = new Anything(data);
+        let json: string;
+        try {
+          json = serializer.serialize(event).json;
+        } catch (error) {
+          // Refused data (a lone surrogate, say) is another test's subject.
+          fc.pre(!(error instanceof UnserializableEventError));
+          throw error;
+        }
+        expect(json).to.equal(JSON.stringify(event));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('writes a Date raised in the same millisecond as the one before it, and one raised later', () => {
+    const first = new Date('2026-11-25T10:00:00.000Z');
+    const json = (at: Date): string => serializer.serialize(new Anything({ at })).json;
+    expect(json(first)).to.equal('{"data":{"at":"2026-11-25T10:00:00.000Z"}}');
+    expect(json(new Date(first.getTime()))).to.equal('{"data":{"at":"2026-11-25T10:00:00.000Z"}}');
+    expect(json(new Date(first.getTime() + 1))).to.equal(
+      '{"data":{"at":"2026-11-25T10:00:00.001Z"}}',
+    );
+    // Same time value, but this one's ISO string is its own: never the remembered one.
+    expect(json(dateOwnIso(first.getTime() + 1))).to.equal('{"data":{"at":"own"}}');
   });
 });
