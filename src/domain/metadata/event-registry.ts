@@ -49,9 +49,21 @@ export class EventRegistry {
     return info;
   }
 
+  /** The last name found, and what it found: a replay asks for the same few names in a row. */
+  #lastName: string | undefined;
+  #lastFound: EventTypeInfo | undefined;
+
   /** The class registered under `name`, or undefined. */
   findByName(name: string): EventTypeInfo | undefined {
-    return this.#byName.get(name);
+    // Each row read brings its type name as a new string, which a Map lookup hashes first;
+    // comparing with the last name found is cheaper when, as in most streams, it is the same.
+    if (name === this.#lastName) return this.#lastFound;
+    const info = this.#byName.get(name);
+    if (info) {
+      this.#lastName = name;
+      this.#lastFound = info;
+    }
+    return info;
   }
 
   /** The registration of an event instance's class; throws {@link UnregisteredEventError}. */
