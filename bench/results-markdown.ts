@@ -52,8 +52,10 @@ unset; \`npm run bench -- --quick\` for a three-minute check.
 Each (scenario, contender, round) runs in a fresh Node process with its own fresh scratch
 database; contenders are interleaved (tessera, raw, emmett, tessera, raw, emmett, ...), ${doc.rounds}
 rounds, and the table shows medians. Only the measured loop is timed (\`process.hrtime.bigint()\`
-in the child), after an untimed warm-up; data set-up is untimed. All contenders use a pool of
-10 connections and write the same event types, payloads and metadata.
+in the child), after an untimed warm-up of a quarter of the measured count (at least 20
+operations, loads included), so V8 has optimized each contender's code; data set-up is untimed.
+All contenders use a pool of 10 connections and write the same event types, payloads and
+metadata, each event's JSON built for that event.
 
 - **tessera**: \`EventRepository\` save/load/update/saveAll of \`examples/bank-account\`.
 - **raw**: bare \`pg\` on the same table and rows: one parameterised INSERT per append (every

@@ -62,10 +62,12 @@ export class RawDriver implements Driver<RawStream> {
 
   async openAccounts(count: number): Promise<void> {
     const params: unknown[] = [];
-    const now = new Date();
-    const metadata = JSON.stringify(eventMetadata(now));
-    const payload = JSON.stringify(openedPayload(now));
+    // Each account's event gets its own JSON, as in every other raw append (accounts of
+    // different owners could not share one).
     for (let i = 0; i < count; i++) {
+      const now = new Date();
+      const payload = JSON.stringify(openedPayload(now));
+      const metadata = JSON.stringify(eventMetadata(now));
       params.push(randomUUID(), randomUUID(), 'BankAccount', OPENED, 1, payload, metadata);
     }
     await this.#pool.query(this.#insertSqlFor(count), params);

@@ -3,7 +3,7 @@ import { Owner } from '../../examples/bank-account';
 import { BenchSnapAccount } from '../bench-snap-account';
 import { OWNER } from '../bank-events';
 import { TesseraDriver } from '../drivers/tessera-driver';
-import { required, type Workload } from './workload';
+import { required, warmUpCount, type Workload } from './workload';
 
 const SAVE_BATCH = 1000;
 /** Events saved after the latest snapshot: a load reads the snapshot, then these. */
@@ -45,7 +45,9 @@ export const loadSnapshot: Workload = async (driver, params, measure) => {
       );
     }
   };
-  for (let i = 0; i < 3; i++) check(await repository.load(BenchSnapAccount, account.id));
+  for (let i = 0; i < warmUpCount(operations); i++) {
+    check(await repository.load(BenchSnapAccount, account.id));
+  }
   const seconds = await measure(async () => {
     for (let i = 0; i < operations; i++) {
       check(await repository.load(BenchSnapAccount, account.id));

@@ -1,4 +1,4 @@
-import { required, type Workload } from './workload';
+import { required, warmUpCount, type Workload } from './workload';
 
 /** S4: repeated loads (read and fold) of one account of `events` events, written untimed. */
 export const loadStream: Workload = async (driver, params, measure) => {
@@ -9,7 +9,7 @@ export const loadStream: Workload = async (driver, params, measure) => {
   const check = (balance: number): void => {
     if (balance !== expected) throw new Error(`loaded balance ${balance}, expected ${expected}`);
   };
-  for (let i = 0; i < 3; i++) check(await driver.load(stream));
+  for (let i = 0; i < warmUpCount(operations); i++) check(await driver.load(stream));
   const seconds = await measure(async () => {
     for (let i = 0; i < operations; i++) check(await driver.load(stream));
   });
