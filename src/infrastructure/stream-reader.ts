@@ -113,8 +113,8 @@ export interface PageReader {
 /**
  * Folds an aggregate's events after `afterVersion` in keyset pages of `pageSize`. `first` is a
  * page already read (see {@link readHead}). The first {@link WHOLE_PAGES} pages are read whole
- * and then folded; after them each event is folded as its row arrives and no row is kept, so
- * memory stays flat however long the stream. Each statement asks for one row more than a page:
+ * and then folded, each while the server reads the next one; after them each event is folded as
+ * its row arrives and no row is kept, so memory stays flat however long the stream. Each statement asks for one row more than a page:
  * that row is not folded, it only says whether another page exists, so a stream ending on a page
  * boundary costs no extra, empty statement. Returns the number of events folded.
  */
@@ -131,17 +131,36 @@ export async function foldPages(
   let after = afterVersion;
   let total = 0;
   let pages = 0;
-  /** Folds a whole page; true when another page may follow. */
-  const foldWhole = (page: readonly FoldableEvent[]): boolean => {
+  const readWhole = async (from: number): Promise<readonly FoldableEvent[]> =>
+    foldable(
+      await reader.query<PageRow>(sql.selectPage, [id, from, pageSize + 1, aggregateType]),
+      aggregateType,
+    );
+  // Whole pages: the next page's statement goes out before this page is folded, so the server
+  // reads it while the fold runs (two pages at most are in memory).
+  let pending = first ? Promise.resolve(first) : readWhole(after);
+  while (pages < WHOLE_PAGES) {
+    const page = await pending;
     pages += 1;
-    const folded = Math.min(page.length, pageSize);
-    for (let i = 0; i < folded; i++) fold(page[i]);
+    const more = page.length > pageSize;
+    const folded = more ? pageSize : page.length;
+    const prefetching = more && pages < WHOLE_PAGES;
+    if (more) after = page[pageSize - 1].version;
+    if (prefetching) {
+      pending = readWhole(after);
+      // Awaited below, or after a failed fold: never an unhandled rejection in between.
+      pending.catch(() => undefined);
+    }
+    try {
+      for (let i = 0; i < folded; i++) fold(page[i]);
+    } catch (error) {
+      // The connection goes back to its pool only once the statement already sent is done.
+      if (prefetching) await pending.catch(() => undefined);
+      throw error;
+    }
     total += folded;
-    if (page.length <= pageSize) return false;
-    after = page[pageSize - 1].version;
-    return true;
-  };
-  if (first && !foldWhole(first)) return total;
+    if (!more) return total;
+  }
   let inPage = 0;
   // The statement names its columns as FoldableEvent's properties: rows need no mapping.
   const onRow = (row: PageRow): void => {
@@ -153,13 +172,8 @@ export async function foldPages(
     fold(row as FoldableEvent);
   };
   for (;;) {
-    const params = [id, after, pageSize + 1, aggregateType];
-    if (pages < WHOLE_PAGES) {
-      if (!foldWhole(foldable(await reader.query<PageRow>(sql.selectPage, params), aggregateType)))
-        return total;
-      continue;
-    }
     inPage = 0;
+    const params = [id, after, pageSize + 1, aggregateType];
     const rows = await reader.each<PageRow>(sql.selectPage, params, onRow);
     total += Math.min(rows, pageSize);
     if (rows <= pageSize) return total;

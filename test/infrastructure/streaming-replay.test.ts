@@ -56,14 +56,19 @@ async function clockOf(repository: EventRepository, ticks: number): Promise<Cloc
   return clock;
 }
 
-/** The log of the whole pages of a stream read in pages of 2 (with the rows, or without). */
+/**
+ * The log of the whole pages of a stream read in pages of 2 (with the rows, or without): each
+ * page's rows arrive, the next page's query goes out, then the page is folded.
+ */
 function wholePages(withRows: boolean): string[] {
-  const lines: string[] = [];
+  const rows = withRows ? ['row', 'row', 'row'] : [];
+  const lines: string[] = ['page after 0', ...rows];
   for (let page = 0; page < WHOLE_PAGES; page++) {
-    lines.push(`page after ${PAGE * page}`);
     // A page query asks for one row more than a page: that row only says a page follows.
-    if (withRows) lines.push('row', 'row', 'row');
+    const last = page === WHOLE_PAGES - 1;
+    if (!last) lines.push(`page after ${PAGE * (page + 1)}`);
     lines.push(`apply ${PAGE * page + 1}`, `apply ${PAGE * page + 2}`);
+    if (!last) lines.push(...rows);
   }
   return lines;
 }
@@ -105,7 +110,7 @@ describe('EventRepository streaming replay', () => {
     return opened;
   }
 
-  it('folds whole pages first, then each event as its row arrives; each page before the next is fetched', async () => {
+  it('folds whole pages first, each while the next is read, then each event as its row arrives', async () => {
     const repository = new EventRepository(db.dataSource, { pageSize: PAGE });
     const clock = await clockOf(repository, N + 5);
     expect(await loadLogged(db.dataSource, repository, clock)).to.deep.equal([
@@ -170,6 +175,61 @@ describe('EventRepository streaming replay', () => {
     // Nothing after the failed event is folded, though its row and the page's extra row came.
     expect(seen).to.deep.equal([...wholePages(false), `page after ${N}`]);
     expect(opened, 'connections opened to replace discarded ones').to.equal(0);
+  });
+
+  it('rejects with the error a handler throws in a whole page, after the next page read ahead is done', async () => {
+    const repository = new EventRepository(db.dataSource, { pageSize: PAGE });
+    const clock = await clockOf(repository, 9);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', onUnhandled);
+    let error: unknown;
+    let seen: string[] = [];
+    try {
+      const opened = await connectionsOpened(async () => {
+        failAt = 3;
+        try {
+          error = await loadLogged(db.dataSource, repository, clock).catch((e: unknown) => e);
+          seen = log.filter((line) => line !== 'row');
+        } finally {
+          failAt = undefined;
+        }
+        expect((await repository.load(Clock, clock.id)).ticks).to.equal(9);
+      });
+      expect(opened, 'connections opened to replace discarded ones').to.equal(0);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(error).to.be.instanceOf(Error).with.property('message', 'tick 3 refused');
+    // Page 3's query went out before page 2 was folded; nothing after tick 3 was applied.
+    expect(seen).to.deep.equal([
+      'page after 0',
+      'page after 2',
+      'apply 1',
+      'apply 2',
+      'page after 4',
+    ]);
+    expect(unhandled).to.deep.equal([]);
+  });
+
+  it('passes the error of a page read ahead to the caller once the page before it is folded', async () => {
+    const repository = new EventRepository(db.dataSource, { pageSize: PAGE });
+    const clock = await clockOf(repository, 9);
+    let pages = 0;
+    const recording = recordStatements(db.dataSource, (text, values) => {
+      if (/LIMIT \$3/.test(text) && ++pages === 2) (values as unknown[])[0] = 'not-a-uuid';
+    });
+    let error: unknown;
+    try {
+      error = await repository.load(Clock, clock.id).catch((e: unknown) => e);
+    } finally {
+      recording.restore();
+    }
+    expect(error).to.have.property('code', '22P02');
+    expect((await repository.load(Clock, clock.id)).ticks).to.equal(9);
   });
 
   it("passes a streamed page's statement error to the caller and keeps the connection", async () => {
