@@ -23,6 +23,9 @@ const TESSERA: readonly ContenderName[] = ['tessera'];
  * load and the duplicate-index variant, to finish in under three minutes.
  */
 export function buildScenarios(quick: boolean): Scenario[] {
+  // Full runs time each contender for one to three seconds per round (tessera and raw), long
+  // enough that a passing burst of other work on this shared machine moves a round's ratio less
+  // than it did at half a second.
   const size = (full: number, short: number): number => (quick ? short : full);
   const appenders: readonly ContenderName[] = quick ? THREE : [...THREE, 'tessera-adr-index'];
   const scenarios: Scenario[] = [
@@ -30,7 +33,7 @@ export function buildScenarios(quick: boolean): Scenario[] {
       id: 'S1',
       title: 'one event per append, sequential, new aggregates',
       workload: 'append-new',
-      params: { operations: size(5000, 600), events: 1 },
+      params: { operations: size(12000, 600), events: 1 },
       contenders: appenders,
       unit: 'appends/s',
     },
@@ -38,7 +41,7 @@ export function buildScenarios(quick: boolean): Scenario[] {
       id: 'S2',
       title: 'ten events per append, sequential, new aggregates',
       workload: 'append-new',
-      params: { operations: size(2000, 200), events: 10 },
+      params: { operations: size(5000, 200), events: 10 },
       contenders: appenders,
       unit: 'appends/s',
     },
@@ -46,7 +49,7 @@ export function buildScenarios(quick: boolean): Scenario[] {
       id: 'S3',
       title: '32 concurrent appenders, pool of 10, one event per append',
       workload: 'append-concurrent',
-      params: { operations: size(10000, 1200), concurrency: 32 },
+      params: { operations: size(25000, 1200), concurrency: 32 },
       contenders: appenders,
       unit: 'appends/s',
     },
@@ -54,7 +57,7 @@ export function buildScenarios(quick: boolean): Scenario[] {
       id: 'S4-1k',
       title: 'load of a 1,000-event aggregate',
       workload: 'load',
-      params: { operations: size(200, 50), events: 1000 },
+      params: { operations: size(600, 50), events: 1000 },
       contenders: THREE,
       unit: 'loads/s',
     },
@@ -64,7 +67,7 @@ export function buildScenarios(quick: boolean): Scenario[] {
       id: 'S4-10k',
       title: 'load of a 10,000-event aggregate',
       workload: 'load',
-      params: { operations: 30, events: 10000 },
+      params: { operations: 80, events: 10000 },
       contenders: THREE,
       unit: 'loads/s',
     });
@@ -84,7 +87,7 @@ export function buildScenarios(quick: boolean): Scenario[] {
       id: 'S6',
       title: 'saveAll of 10 new aggregates',
       workload: 'save-all',
-      params: { operations: size(1000, 100), aggregates: 10 },
+      params: { operations: size(3000, 100), aggregates: 10 },
       contenders: THREE,
       unit: 'saveAlls/s',
     },
@@ -95,7 +98,7 @@ export function buildScenarios(quick: boolean): Scenario[] {
       id: `S4-snap-${events / 1000}k`,
       title: `load of a ${events.toLocaleString('en-US')}+50-event aggregate, snapshot every 100`,
       workload: 'load-snapshot',
-      params: { operations: size(2000, 300), events },
+      params: { operations: size(6000, 300), events },
       contenders: TESSERA,
       unit: 'loads/s',
     });
@@ -118,9 +121,9 @@ export function buildScenarios(quick: boolean): Scenario[] {
       contenders: TESSERA,
       unit: 'loads/s',
     });
-    // Node's default lets V8's young generation grow to two 16 MB semi-spaces; a replay worker
-    // that must stay small can cap it. Same load, only that flag differs (no target: S7-1M is
-    // the one measured with defaults).
+    // Node's default lets V8's young generation grow to two 16 MB semi-spaces; a worker that
+    // must stay small can cap it. Same load, only that flag differs (no target: S7-1M is the one
+    // measured with defaults, and no longer needs it).
     scenarios.push({
       id: 'S7-1M-semi4',
       title: 'S7-1M with node --max-semi-space-size=4',
