@@ -3,6 +3,7 @@ import { ConcurrentSaveError } from './errors/concurrent-save-error';
 import type { EventMetadataOptions } from './event-envelope';
 import { buildSharedMetadata } from './event-metadata';
 import type { EventSerializer } from './event-serializer';
+import { isoStringOf } from './iso-time';
 import { eventRegistry } from './metadata/event-registry';
 import { aggregateTypeName, snapshotPolicyOf } from './metadata/aggregate.decorator';
 import { UnserializableEventError } from './errors/unserializable-event-error';
@@ -98,7 +99,7 @@ export function prepareAppend(
         // shared by every event of the save stringified once.
         metadataJson:
           `{"schemaVersion":${eventRegistry.infoOf(u.event).version},` +
-          `"occurredAt":"${isoString(u.occurredAt)}"${sharedTail}}`,
+          `"occurredAt":"${isoStringOf(u.occurredAt)}"${sharedTail}}`,
       };
     });
     const expectedVersion = aggregate.version;
@@ -107,19 +108,6 @@ export function prepareAppend(
     rows.push(...streamRows);
   }
   return { streams, rows };
-}
-
-let lastTime = NaN;
-let lastIso = '';
-
-/** `date.toISOString()`, computed once for the events of one millisecond (a save's, usually). */
-function isoString(date: Date): string {
-  const time = date.getTime();
-  if (time !== lastTime) {
-    lastIso = date.toISOString();
-    lastTime = time;
-  }
-  return lastIso;
 }
 
 function pendingSnapshot(

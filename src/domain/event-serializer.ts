@@ -5,6 +5,7 @@ import { InvalidEventError, type StoredEventLocation } from './errors/invalid-ev
 import { assertValidEvent } from './event-validator';
 import { eventRegistry, type EventRegistry } from './metadata/event-registry';
 import { plainToEvent, serializesLikeJson } from './plain-to-event';
+import { isoStringOf } from './iso-time';
 
 /** An event turned into what the `event_type` and `payload` columns hold. */
 export interface SerializedEvent {
@@ -154,7 +155,7 @@ const DATE_TO_ISO = Object.getOwnPropertyDescriptor(Date.prototype, 'toISOString
  */
 function jsonMirror(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return value;
-  if (value instanceof Date) return isoOf(value);
+  if (value instanceof Date) return isoStringOf(value);
   if (Array.isArray(value)) {
     const copy: unknown[] = new Array<unknown>(value.length);
     for (let i = 0; i < value.length; i++) copy[i] = jsonMirror((value as unknown[])[i]);
@@ -174,19 +175,6 @@ function jsonMirror(value: unknown): unknown {
     } else copy[key] = element;
   }
   return copy;
-}
-
-let lastTime = NaN;
-let lastIso = '';
-
-/** `date.toISOString()`, remembered for the last time value (events raised together share it). */
-function isoOf(date: Date): string {
-  const time = date.getTime();
-  if (time !== lastTime) {
-    lastIso = date.toISOString();
-    lastTime = time;
-  }
-  return lastIso;
 }
 
 function fail(walk: JsonSafetyWalk, reason: string): never {
