@@ -18,7 +18,8 @@ interface PgQuery extends Pick<EventEmitter, 'on'> {
   name?: string;
   submit(connection: unknown): unknown;
 }
-type PgQueryClass = new (
+/** The constructor of a pg Query (`Client.Query`). */
+export type PgQueryClass = new (
   text: string,
   values: readonly unknown[],
   callback?: QueryCallback,
@@ -159,7 +160,9 @@ export class PgSession {
     onRow: (row: R) => void,
   ): Promise<number> {
     const Query = (client.constructor as { Query?: PgQueryClass }).Query;
-    if (!Query) return this.#run<R>(client, sql, values).then((rows) => walk(rows, onRow));
+    if (!streamsRows(Query)) {
+      return this.#run<R>(client, sql, values).then((rows) => walk(rows, onRow));
+    }
     return new Promise<number>((resolve, reject) => {
       let count = 0;
       let failure: { error: unknown } | undefined;
@@ -205,6 +208,20 @@ export class PgSession {
       throw error;
     }
   }
+}
+
+/**
+ * True for pg's own (JavaScript) Query, which parses rows off the socket one by one and emits
+ * each before adding it to its result. pg's NativeQuery (TypeORM picks pg's native client when
+ * pg-native is installed) receives a whole result from libpq and emits its rows by iterating
+ * that result's own array, which emptying it in a listener would cut short: its rows are
+ * collected and walked instead.
+ */
+export function streamsRows(Query: PgQueryClass | undefined): Query is PgQueryClass {
+  return (
+    typeof (Query?.prototype as { handleDataRow?: unknown } | undefined)?.handleDataRow ===
+    'function'
+  );
 }
 
 /** Hands each collected row to `onRow`; the row count. */

@@ -6,6 +6,8 @@ import { BankAccount, Owner } from '../../examples/bank-account';
 import { useTestDatabase } from '../support/database';
 import { forgeEvents } from '../support/forge-events';
 import { recordStatements } from '../support/record-statements';
+import { Query } from 'pg';
+import { streamsRows, type PgQueryClass } from '../../src/infrastructure/pg-session';
 
 const ada = new Owner('Ada Lovelace', 'ada@example.com');
 
@@ -113,5 +115,15 @@ describe('EventRepository connections and statements', () => {
     }
     expect(recording.statements).to.have.length(2);
     for (const statement of recording.statements) expect(statement.name).to.match(/^tessera_/);
+  });
+});
+
+describe('streamsRows', () => {
+  it("is true for pg's own Query and false for pg's NativeQuery, whose rows are collected", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- pg's internal module path
+    const NativeQuery = require('pg/lib/native/query') as PgQueryClass;
+    expect(streamsRows(Query as unknown as PgQueryClass)).to.equal(true);
+    expect(streamsRows(NativeQuery)).to.equal(false);
+    expect(streamsRows(undefined)).to.equal(false);
   });
 });
