@@ -43,7 +43,9 @@ export interface EventRepositoryOptions {
   /**
    * Events read per round trip while folding a stream. The first ten pages are read whole; after
    * them each event is folded as its row arrives and none is kept, so memory stays flat however
-   * long the stream. Default 1000.
+   * long the stream. A streamed page's statement stays open while its events are folded, so
+   * with slow handlers and large rows it counts their time against `statement_timeout`: a
+   * smaller page bounds that. Default 1000.
    */
   readonly pageSize?: number;
   /**

@@ -113,8 +113,12 @@ export interface PageReader {
 /**
  * Folds an aggregate's events after `afterVersion` in keyset pages of `pageSize`. `first` is a
  * page already read (see {@link readHead}). The first {@link WHOLE_PAGES} pages are read whole
- * and then folded, each while the server reads the next one; after them each event is folded as
- * its row arrives and no row is kept, so memory stays flat however long the stream. Each statement asks for one row more than a page:
+ * and then folded; after them each event is folded as its row arrives and no row is kept, so
+ * memory stays flat however long the stream. A streamed page's statement is open while its
+ * events are folded: once its rows outgrow the socket buffers, the server waits on the fold, so
+ * slow handlers count against `statement_timeout` (and pg's `query_timeout`) for that page.
+ * (Reading the next whole page ahead, while folding one, was tried and removed: its statement's
+ * `query_timeout` then ran during the fold, and a failed fold could leave it in flight.) Each statement asks for one row more than a page:
  * that row is not folded, it only says whether another page exists, so a stream ending on a page
  * boundary costs no extra, empty statement. Returns the number of events folded.
  */
@@ -131,35 +135,19 @@ export async function foldPages(
   let after = afterVersion;
   let total = 0;
   let pages = 0;
-  const readWhole = async (from: number): Promise<readonly FoldableEvent[]> =>
-    foldable(
-      await reader.query<PageRow>(sql.selectPage, [id, from, pageSize + 1, aggregateType]),
-      aggregateType,
-    );
-  // Whole pages: the next page's statement goes out before this page is folded, so the server
-  // reads it while the fold runs (two pages at most are in memory).
-  let pending = first ? Promise.resolve(first) : readWhole(after);
-  while (pages < WHOLE_PAGES) {
-    const page = await pending;
+  for (let page = first; pages < WHOLE_PAGES; page = undefined) {
+    const rows =
+      page ??
+      foldable(
+        await reader.query<PageRow>(sql.selectPage, [id, after, pageSize + 1, aggregateType]),
+        aggregateType,
+      );
     pages += 1;
-    const more = page.length > pageSize;
-    const folded = more ? pageSize : page.length;
-    const prefetching = more && pages < WHOLE_PAGES;
-    if (more) after = page[pageSize - 1].version;
-    if (prefetching) {
-      pending = readWhole(after);
-      // Awaited below, or after a failed fold: never an unhandled rejection in between.
-      pending.catch(() => undefined);
-    }
-    try {
-      for (let i = 0; i < folded; i++) fold(page[i]);
-    } catch (error) {
-      // The connection goes back to its pool only once the statement already sent is done.
-      if (prefetching) await pending.catch(() => undefined);
-      throw error;
-    }
+    const folded = Math.min(rows.length, pageSize);
+    for (let i = 0; i < folded; i++) fold(rows[i]);
     total += folded;
-    if (!more) return total;
+    if (rows.length <= pageSize) return total;
+    after = rows[pageSize - 1].version;
   }
   let inPage = 0;
   // The statement names its columns as FoldableEvent's properties: rows need no mapping.
