@@ -141,9 +141,26 @@ interface JsonSafetyWalk {
   mirrorable: boolean;
 }
 
-const DATE_TO_JSON = Object.getOwnPropertyDescriptor(Date.prototype, 'toJSON')?.value as unknown;
-const DATE_TO_ISO = Object.getOwnPropertyDescriptor(Date.prototype, 'toISOString')
-  ?.value as unknown;
+/** Date.prototype's methods JSON.stringify reaches through a Date's `toJSON`, as loaded. */
+const DATE_JSON_PATH: ReadonlyArray<readonly [PropertyKey, unknown]> = [
+  'toJSON',
+  'toISOString',
+  'valueOf',
+  Symbol.toPrimitive,
+].map((key) => [key, Object.getOwnPropertyDescriptor(Date.prototype, key)?.value] as const);
+
+/**
+ * A Date whose JSON is its ISO string by Date.prototype's own methods: no subclass, no own
+ * property (a `toJSON`, `valueOf` or `Symbol.toPrimitive` of its own would change what
+ * JSON.stringify writes), and Date.prototype's methods as they were loaded.
+ */
+function isPlainDate(date: Date): boolean {
+  if (Object.getPrototypeOf(date) !== Date.prototype || Reflect.ownKeys(date).length > 0) {
+    return false;
+  }
+  const prototype = Date.prototype as unknown as Record<PropertyKey, unknown>;
+  return DATE_JSON_PATH.every(([key, method]) => prototype[key] === method);
+}
 
 /**
  * A copy of plain data in which each Date is its ISO string: what JSON.stringify writes for it,
@@ -215,8 +232,7 @@ function visit(value: unknown, walk: JsonSafetyWalk): void {
 function visitObject(value: object, walk: JsonSafetyWalk): void {
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) fail(walk, 'invalid Date');
-    const date = value as Date & { toJSON: unknown; toISOString: unknown };
-    if (date.toJSON === DATE_TO_JSON && date.toISOString === DATE_TO_ISO) walk.dates += 1;
+    if (isPlainDate(value)) walk.dates += 1;
     else walk.mirrorable = false;
     return;
   }

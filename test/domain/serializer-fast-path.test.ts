@@ -101,6 +101,23 @@ class Anything {
   constructor(readonly data: unknown) {}
 }
 
+/** Dates whose JSON.stringify goes through a `valueOf`, `Symbol.toPrimitive` or `getTime` of theirs. */
+class NotANumberDate extends Date {
+  override valueOf(): number {
+    return NaN;
+  }
+}
+class ZeroTimeDate extends Date {
+  override getTime(): number {
+    return 0;
+  }
+}
+const dateOwnPrimitive = (time: number): Date => {
+  const date = new Date(time);
+  Object.defineProperty(date, Symbol.toPrimitive, { value: () => NaN });
+  return date;
+};
+
 const dateOwnIso = (time: number): Date => {
   const date = new Date(time);
   Object.defineProperty(date, 'toISOString', { value: () => 'own', enumerable: false });
@@ -120,6 +137,9 @@ const jsonish = fc.letrec((tie) => ({
     fc.date({ noInvalidDate: true }),
     fc.date({ noInvalidDate: true }).map((d) => new LabelledDate(d.getTime())),
     fc.date({ noInvalidDate: true }).map((d) => dateOwnIso(d.getTime())),
+    fc.date({ noInvalidDate: true }).map((d) => new NotANumberDate(d.getTime())),
+    fc.date({ noInvalidDate: true }).map((d) => new ZeroTimeDate(d.getTime())),
+    fc.date({ noInvalidDate: true }).map((d) => dateOwnPrimitive(d.getTime())),
     fc.string().map((s) => new String(s)),
     fc.integer().map((n) => new Number(n)),
     fc.sparseArray(tie('value'), { maxLength: 4 }),
@@ -163,5 +183,12 @@ describe('EventSerializer JSON of Dates', () => {
     );
     // Same time value, but this one's ISO string is its own: never the remembered one.
     expect(json(dateOwnIso(first.getTime() + 1))).to.equal('{"data":{"at":"own"}}');
+    // JSON.stringify reads a Date's time through valueOf and Symbol.toPrimitive, not getTime.
+    expect(json(new Date(0))).to.equal('{"data":{"at":"1970-01-01T00:00:00.000Z"}}');
+    expect(json(new ZeroTimeDate(first.getTime()))).to.equal(
+      '{"data":{"at":"2026-11-25T10:00:00.000Z"}}',
+    );
+    expect(json(new NotANumberDate(first.getTime()))).to.equal('{"data":{"at":null}}');
+    expect(json(dateOwnPrimitive(first.getTime()))).to.equal('{"data":{"at":null}}');
   });
 });
