@@ -166,7 +166,10 @@ export class PgSession {
     return new Promise<number>((resolve, reject) => {
       let count = 0;
       let failure: { error: unknown } | undefined;
+      let settled = false;
       const query = new Query(sql.text, values, (error) => {
+        // pg's query_timeout calls back before the statement ends: later rows go nowhere.
+        settled = true;
         if (error) {
           if (typeof error === 'object') fromPg.add(error);
           reject(error);
@@ -177,7 +180,7 @@ export class PgSession {
       // pg emits rows from its socket reader: an exception thrown here would escape into it.
       query.on('row', (row: R, result: { rows: unknown[] }) => {
         result.rows.length = 0;
-        if (failure) return;
+        if (failure || settled) return;
         count += 1;
         try {
           onRow(row);

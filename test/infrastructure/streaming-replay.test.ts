@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { IsInt } from 'class-validator';
+import { IsInt, IsString } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import { DataSource } from 'typeorm';
@@ -43,6 +43,38 @@ function recordQueries(dataSource: DataSource): () => void {
     },
     () => log.push('row'),
   ).restore;
+}
+
+@DomainEvent('Test.Stream.Padded')
+class Padded {
+  @IsInt() readonly n: number;
+  @IsString() readonly pad: string;
+  constructor(n: number, pad: string) {
+    this.n = n;
+    this.pad = pad;
+  }
+}
+
+/** Folds slowly from version `slowFrom` on (`busyMs` per event); logs what it applied. */
+@Aggregate('Test.Stream.SlowClock')
+class SlowClock extends AggregateRoot {
+  static slowFrom = Infinity;
+  static busyMs = 0;
+  ticks = 0;
+  tick(pad = ''): void {
+    this.raise(new Padded(this.ticks + 1, pad));
+  }
+  @Apply(Padded)
+  protected onPadded(event: Padded): void {
+    if (event.n >= SlowClock.slowFrom) {
+      const end = Date.now() + SlowClock.busyMs;
+      while (Date.now() < end) {
+        // a handler that takes its time
+      }
+    }
+    log.push(`apply ${event.n}`);
+    this.ticks = event.n;
+  }
 }
 
 /** Streams read in pages of 2: the first WHOLE_PAGES pages (events 1..N) are read whole. */
@@ -262,6 +294,43 @@ describe('EventRepository streaming replay', () => {
         `apply ${N + 5}`,
       ]);
     } finally {
+      await dataSource.destroy();
+    }
+  });
+
+  it("stops folding a streamed page that pg's query_timeout cut short, and rejects", async () => {
+    // Rows larger than the socket buffers and a slow fold keep the statement open past the
+    // timeout (the documented cost of streaming); what arrives after must not be folded.
+    const dataSource = new DataSource({
+      type: 'postgres',
+      url: db.url,
+      extra: { max: 1, query_timeout: 300 },
+    });
+    await dataSource.initialize();
+    try {
+      const repository = new EventRepository(dataSource, { pageSize: PAGE });
+      const clock = new SlowClock(randomUUID());
+      for (let i = 0; i < N; i++) clock.tick();
+      const pad = 'x'.repeat(900_000);
+      for (let i = 0; i < 3; i++) clock.tick(pad);
+      await repository.save(clock);
+      SlowClock.slowFrom = N + 1;
+      SlowClock.busyMs = 250;
+      log.length = 0;
+      let appliedWhenSettled = -1;
+      const error = await repository.load(SlowClock, clock.id).then(
+        () => undefined,
+        (e: unknown) => {
+          appliedWhenSettled = log.length;
+          return e;
+        },
+      );
+      SlowClock.slowFrom = Infinity;
+      expect(error).to.be.instanceOf(Error).with.property('message', 'Query read timeout');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(log.length, 'events applied after the load settled').to.equal(appliedWhenSettled);
+    } finally {
+      SlowClock.slowFrom = Infinity;
       await dataSource.destroy();
     }
   });
