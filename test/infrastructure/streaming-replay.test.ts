@@ -308,14 +308,18 @@ describe('EventRepository streaming replay', () => {
     });
     await dataSource.initialize();
     try {
-      const repository = new EventRepository(dataSource, { pageSize: PAGE });
+      // The first streamed page: 21 rows of 900 KB (19 MB, more than loopback's socket buffers
+      // hold), folded at 50 ms an event.
+      const pageSize = 20;
+      const repository = new EventRepository(dataSource, { pageSize });
       const clock = new SlowClock(randomUUID());
-      for (let i = 0; i < N; i++) clock.tick();
-      const pad = 'x'.repeat(900_000);
-      for (let i = 0; i < 3; i++) clock.tick(pad);
+      for (let i = 0; i < pageSize * WHOLE_PAGES; i++) clock.tick();
       await repository.save(clock);
-      SlowClock.slowFrom = N + 1;
-      SlowClock.busyMs = 250;
+      const pad = 'x'.repeat(900_000);
+      for (let i = 0; i <= pageSize; i++) clock.tick(pad);
+      await repository.save(clock);
+      SlowClock.slowFrom = pageSize * WHOLE_PAGES + 1;
+      SlowClock.busyMs = 50;
       log.length = 0;
       let appliedWhenSettled = -1;
       const error = await repository.load(SlowClock, clock.id).then(
@@ -327,7 +331,7 @@ describe('EventRepository streaming replay', () => {
       );
       SlowClock.slowFrom = Infinity;
       expect(error).to.be.instanceOf(Error).with.property('message', 'Query read timeout');
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await new Promise((resolve) => setTimeout(resolve, 1500));
       expect(log.length, 'events applied after the load settled').to.equal(appliedWhenSettled);
     } finally {
       SlowClock.slowFrom = Infinity;
