@@ -114,13 +114,15 @@ export interface PageReader {
  * Folds an aggregate's events after `afterVersion` in keyset pages of `pageSize`. `first` is a
  * page already read (see {@link readHead}). The first {@link WHOLE_PAGES} pages are read whole
  * and then folded; after them each event is folded as its row arrives and no row is kept, so
- * memory stays flat however long the stream. A streamed page's statement is open while its
- * events are folded: once its rows outgrow the socket buffers, the server waits on the fold, so
- * slow handlers count against `statement_timeout` (and pg's `query_timeout`) for that page.
- * (Reading the next whole page ahead, while folding one, was tried and removed: its statement's
- * `query_timeout` then ran during the fold, and a failed fold could leave it in flight.) Each statement asks for one row more than a page:
+ * memory stays flat however long the stream. Each statement asks for one row more than a page:
  * that row is not folded, it only says whether another page exists, so a stream ending on a page
  * boundary costs no extra, empty statement. Returns the number of events folded.
+ *
+ * A streamed page's statement is open while its events are folded: once its rows outgrow the
+ * socket buffers, the server waits on the fold, so slow handlers count against
+ * `statement_timeout` (and pg's `query_timeout`) for that page. Reading the next whole page
+ * ahead while folding one was tried and removed: the statement sent ahead had its
+ * `query_timeout` running during the fold, and a failed fold could leave it in flight.
  */
 export async function foldPages(
   reader: PageReader,
