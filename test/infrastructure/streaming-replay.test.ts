@@ -137,6 +137,47 @@ describe('EventRepository streaming replay', () => {
     return opened;
   }
 
+  /**
+   * Loads `clock` with its `statement`-th page statement given an id PostgreSQL cannot read as a
+   * uuid (22P02); returns the error and how many page statements were sent.
+   */
+  async function loadWithBadPage(
+    repository: EventRepository,
+    clock: Clock,
+    statement: number,
+  ): Promise<{ error: unknown; pages: number }> {
+    let pages = 0;
+    const recording = recordStatements(db.dataSource, (text, values) => {
+      if (/LIMIT \$3/.test(text) && ++pages === statement) {
+        (values as unknown[])[0] = 'not-a-uuid';
+      }
+    });
+    try {
+      return { error: await repository.load(Clock, clock.id).catch((e: unknown) => e), pages };
+    } finally {
+      recording.restore();
+    }
+  }
+
+  /** Runs `work` on a DataSource of the test database whose pg clients set `query_timeout`. */
+  async function withQueryTimeout(
+    queryTimeoutMs: number,
+    max: number,
+    work: (dataSource: DataSource) => Promise<void>,
+  ): Promise<void> {
+    const dataSource = new DataSource({
+      type: 'postgres',
+      url: db.url,
+      extra: { max, query_timeout: queryTimeoutMs },
+    });
+    await dataSource.initialize();
+    try {
+      await work(dataSource);
+    } finally {
+      await dataSource.destroy();
+    }
+  }
+
   it('folds whole pages first, then each event as its row arrives; each page before the next is read', async () => {
     const repository = new EventRepository(db.dataSource, { pageSize: PAGE });
     const clock = await clockOf(repository, N + 5);
@@ -239,16 +280,7 @@ describe('EventRepository streaming replay', () => {
   it("passes a whole page's statement error to the caller and keeps the connection", async () => {
     const repository = new EventRepository(db.dataSource, { pageSize: PAGE });
     const clock = await clockOf(repository, 9);
-    let pages = 0;
-    const recording = recordStatements(db.dataSource, (text, values) => {
-      if (/LIMIT \$3/.test(text) && ++pages === 2) (values as unknown[])[0] = 'not-a-uuid';
-    });
-    let error: unknown;
-    try {
-      error = await repository.load(Clock, clock.id).catch((e: unknown) => e);
-    } finally {
-      recording.restore();
-    }
+    const { error } = await loadWithBadPage(repository, clock, 2);
     expect(error).to.have.property('code', '22P02');
     expect((await repository.load(Clock, clock.id)).ticks).to.equal(9);
   });
@@ -256,20 +288,11 @@ describe('EventRepository streaming replay', () => {
   it("passes a streamed page's statement error to the caller and keeps the connection", async () => {
     const repository = new EventRepository(db.dataSource, { pageSize: PAGE });
     const clock = await clockOf(repository, N + 5);
-    let pages = 0;
-    const recording = recordStatements(db.dataSource, (text, values) => {
-      // The first streamed page's statement gets an id PostgreSQL cannot read as a uuid.
-      if (/LIMIT \$3/.test(text) && ++pages === WHOLE_PAGES + 1) {
-        (values as unknown[])[0] = 'not-a-uuid';
-      }
-    });
     let error: unknown;
+    let pages = 0;
     const opened = await connectionsOpened(async () => {
-      try {
-        error = await repository.load(Clock, clock.id).catch((e: unknown) => e);
-      } finally {
-        recording.restore();
-      }
+      // The first streamed page's statement is the bad one.
+      ({ error, pages } = await loadWithBadPage(repository, clock, WHOLE_PAGES + 1));
       expect((await repository.load(Clock, clock.id)).ticks).to.equal(N + 5);
     });
     expect(pages).to.equal(WHOLE_PAGES + 1);
@@ -279,13 +302,7 @@ describe('EventRepository streaming replay', () => {
 
   it("streams pages on a pool with pg's query_timeout set", async () => {
     // pg wraps a query's callback to enforce query_timeout; rows must still flow and end.
-    const dataSource = new DataSource({
-      type: 'postgres',
-      url: db.url,
-      extra: { max: 2, query_timeout: 30_000 },
-    });
-    await dataSource.initialize();
-    try {
+    await withQueryTimeout(30_000, 2, async (dataSource) => {
       const repository = new EventRepository(dataSource, { pageSize: PAGE });
       const clock = await clockOf(repository, N + 5);
       expect((await loadLogged(dataSource, repository, clock)).slice(-3)).to.deep.equal([
@@ -293,21 +310,13 @@ describe('EventRepository streaming replay', () => {
         'row',
         `apply ${N + 5}`,
       ]);
-    } finally {
-      await dataSource.destroy();
-    }
+    });
   });
 
   it("stops folding a streamed page that pg's query_timeout cut short, and rejects", async () => {
     // Rows larger than the socket buffers and a slow fold keep the statement open past the
     // timeout (the documented cost of streaming); what arrives after must not be folded.
-    const dataSource = new DataSource({
-      type: 'postgres',
-      url: db.url,
-      extra: { max: 1, query_timeout: 300 },
-    });
-    await dataSource.initialize();
-    try {
+    await withQueryTimeout(300, 1, async (dataSource) => {
       // The first streamed page: 21 rows of 900 KB (19 MB, more than loopback's socket buffers
       // hold), folded at 50 ms an event.
       const pageSize = 20;
@@ -333,10 +342,9 @@ describe('EventRepository streaming replay', () => {
       expect(error).to.be.instanceOf(Error).with.property('message', 'Query read timeout');
       await new Promise((resolve) => setTimeout(resolve, 1500));
       expect(log.length, 'events applied after the load settled').to.equal(appliedWhenSettled);
-    } finally {
+    }).finally(() => {
       SlowClock.slowFrom = Infinity;
-      await dataSource.destroy();
-    }
+    });
   });
 
   it('rejects a page size that is not a positive integer', () => {
