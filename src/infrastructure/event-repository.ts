@@ -26,7 +26,7 @@ import { buildEventSql, type EventSql } from './event-sql';
 import { PgSession, type BoundQuery, type EachRow } from './pg-session';
 import { EVENTS_TABLE, SNAPSHOTS_TABLE } from './schema-names';
 import { qualifiedTableName } from './sql-identifier';
-import { foldPages, readHead, type UsableSnapshot } from './stream-reader';
+import { foldPages, readHead, type PageRow, type UsableSnapshot } from './stream-reader';
 import { toConcurrencyError } from './to-concurrency-error';
 import { versionConflictAggregateId } from './version-conflict';
 
@@ -222,7 +222,7 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
     const typeName = aggregateTypeName(type);
     return this.#session.session(manager, async (query: BoundQuery, each: EachRow) => {
       let state = cache?.current;
-      let first: FoldableEvent[] | undefined;
+      let first: readonly PageRow[] | undefined;
       let snapshot: UsableSnapshot | undefined;
       if (!state?.rows) {
         const head = await readHead(query, this.#sql, type, id, this.#pageSize);

@@ -4,6 +4,12 @@ import { createHash } from 'node:crypto';
 export interface NamedSql {
   readonly name?: string;
   readonly text: string;
+  /**
+   * Set for reads whose rows are taken as arrays, in this column order: pg then builds no
+   * object per row (about 50 ns a row on a 1,000-row page). Through a caller's EntityManager,
+   * whose rows TypeORM returns as objects, each row is turned into the same array.
+   */
+  readonly columns?: readonly string[];
 }
 
 /** The statements the event repository runs, built once per table name. */
@@ -23,6 +29,10 @@ export interface EventSql {
   readonly selectVersion: NamedSql;
 }
 
+/** The columns of {@link EventSql.selectPage}'s rows, read as arrays in this order. */
+export const PAGE_COLUMNS = ['version', 'aggregateType', 'eventType', 'payload'] as const;
+/** The columns of {@link EventSql.selectHead}'s rows: a page's, and the snapshot's schema version. */
+export const HEAD_COLUMNS = [...PAGE_COLUMNS, 'schemaVersion'] as const;
 const EVENT_COLUMNS = 'id, aggregate_id, aggregate_type, event_type, version, payload, metadata';
 /** Parameters of the array form: one array per column, plus the gap guards. */
 const ARRAY_PARAMS = 8;
@@ -123,6 +133,7 @@ export function buildEventSql(events: string, snapshots: string): EventSql {
     selectPage: named(
       `SELECT version, NULLIF(aggregate_type, $4) AS "aggregateType", event_type AS "eventType", payload ` +
         `FROM ${events} WHERE aggregate_id = $1 AND version > $2 ORDER BY version LIMIT $3`,
+      PAGE_COLUMNS,
     ),
     selectStream: named(
       `SELECT id, aggregate_type, event_type, version, payload, metadata, created_at FROM ${events} ` +
@@ -139,6 +150,7 @@ export function buildEventSql(events: string, snapshots: string): EventSql {
         `WHERE aggregate_id = $1 AND version > COALESCE((SELECT version FROM ${snapshots} ` +
         'WHERE aggregate_id = $1 AND schema_version = $2 AND aggregate_type = $3), 0) ' +
         'ORDER BY version LIMIT $4)',
+      HEAD_COLUMNS,
     ),
     selectVersion: named(
       `SELECT COALESCE(MAX(version), 0)::int AS version FROM ${events} WHERE aggregate_id = $1`,
@@ -146,6 +158,7 @@ export function buildEventSql(events: string, snapshots: string): EventSql {
   };
 }
 
-function named(text: string): NamedSql {
-  return { name: `tessera_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`, text };
+function named(text: string, columns?: readonly string[]): NamedSql {
+  const name = `tessera_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+  return columns ? { name, text, columns } : { name, text };
 }

@@ -18,29 +18,43 @@ export interface StreamHead {
   /** True when a snapshot exists but was written for another snapshot version. */
   readonly outdated: boolean;
   /** Up to `pageSize + 1` events after the snapshot (or from the start); see {@link foldPages}. */
-  readonly page: FoldableEvent[];
+  readonly page: readonly PageRow[];
 }
 
 /**
- * An event row as the page statements return it: the aggregate type is compared in SQL, so a row
- * of the expected type carries null instead of the same string again, and one of another type
- * carries that type (for the decoder to reject).
+ * An event row as the page statements return it: an array in `PAGE_COLUMNS` order (see
+ * {@link EventSql.selectPage}). The aggregate type is compared in SQL: a row of the expected
+ * type carries null instead of the same string again, one of another type carries that type (for
+ * the decoder to reject).
  */
-interface PageRow extends Omit<FoldableEvent, 'aggregateType'> {
-  aggregateType: string | null;
-}
+export type PageRow = [
+  version: number,
+  aggregateType: string | null,
+  eventType: string,
+  payload: unknown,
+];
 
-interface HeadRow extends Omit<PageRow, 'eventType'> {
-  /** Null on the snapshot row only, whose `payload` is the state. */
-  readonly eventType: string | null;
-  /** Set on the snapshot row only. */
-  readonly schemaVersion: number | null;
-}
+/**
+ * A row of the head statement ({@link EventSql.selectHead}), in `HEAD_COLUMNS` order: an event
+ * row, or the snapshot row, which has no event type, its state as payload, its own aggregate type
+ * and its schema version.
+ */
+type HeadRow = [
+  version: number,
+  aggregateType: string | null,
+  eventType: string | null,
+  payload: unknown,
+  schemaVersion: number | null,
+];
 
-/** Gives each row of the expected type its type back (the same string, nothing allocated). */
-function foldable(rows: PageRow[], aggregateType: string): FoldableEvent[] {
-  for (const row of rows) if (row.aggregateType === null) row.aggregateType = aggregateType;
-  return rows as FoldableEvent[];
+/** The event a page row holds (a row of the expected type gets that type back). */
+export function foldableEvent(row: PageRow, aggregateType: string): FoldableEvent {
+  return {
+    aggregateType: row[1] ?? aggregateType,
+    eventType: row[2],
+    version: row[0],
+    payload: row[3],
+  };
 }
 
 /**
@@ -60,24 +74,20 @@ export async function readHead<T extends AggregateRoot>(
   const policy = snapshotPolicyOf(type);
   const typeName = aggregateTypeName(type);
   if (!policy) {
-    const rows = await query<PageRow>(sql.selectPage, [id, 0, pageSize + 1, typeName]);
-    return { outdated: false, page: foldable(rows, typeName) };
+    const page = await query<PageRow>(sql.selectPage, [id, 0, pageSize + 1, typeName]);
+    return { outdated: false, page };
   }
   const rows = await query<HeadRow>(sql.selectHead, [id, policy.version, typeName, pageSize + 1]);
   const row = takeSnapshotRow(rows);
   // Every row left is an event row.
-  const page = foldable(rows as PageRow[], typeName);
+  const page = rows as unknown as PageRow[];
   if (!row) return { outdated: false, page };
   // The snapshot row carries its type as stored.
-  if (row.aggregateType !== typeName) {
-    throw new AggregateTypeMismatchError(id, typeName, String(row.aggregateType));
+  if (row[1] !== typeName) {
+    throw new AggregateTypeMismatchError(id, typeName, String(row[1]));
   }
-  if (row.schemaVersion !== policy.version) return { outdated: true, page };
-  return {
-    snapshot: { state: row.payload as object, version: row.version },
-    outdated: false,
-    page,
-  };
+  if (row[4] !== policy.version) return { outdated: true, page };
+  return { snapshot: { state: row[3] as object, version: row[0] }, outdated: false, page };
 }
 
 /**
@@ -87,9 +97,9 @@ export async function readHead<T extends AggregateRoot>(
  */
 function takeSnapshotRow(rows: HeadRow[]): HeadRow | undefined {
   if (rows.length === 0) return undefined;
-  if (rows[0].eventType === null) return rows.shift();
-  const index = rows.findIndex((row) => row.eventType === null);
-  return index < 0 ? undefined : rows.splice(index, 1)[0];
+  if (rows[0][2] === null) return rows.shift();
+  for (let i = 1; i < rows.length; i++) if (rows[i][2] === null) return rows.splice(i, 1)[0];
+  return undefined;
 }
 
 /**
@@ -132,7 +142,7 @@ export async function foldPages(
   afterVersion: number,
   pageSize: number,
   fold: (event: FoldableEvent) => void,
-  first?: readonly FoldableEvent[],
+  first?: readonly PageRow[],
 ): Promise<number> {
   let after = afterVersion;
   let total = 0;
@@ -140,26 +150,20 @@ export async function foldPages(
   for (let page = first; pages < WHOLE_PAGES; page = undefined) {
     const rows =
       page ??
-      foldable(
-        await reader.query<PageRow>(sql.selectPage, [id, after, pageSize + 1, aggregateType]),
-        aggregateType,
-      );
+      (await reader.query<PageRow>(sql.selectPage, [id, after, pageSize + 1, aggregateType]));
     pages += 1;
     const folded = Math.min(rows.length, pageSize);
-    for (let i = 0; i < folded; i++) fold(rows[i]);
+    for (let i = 0; i < folded; i++) fold(foldableEvent(rows[i], aggregateType));
     total += folded;
     if (rows.length <= pageSize) return total;
-    after = rows[pageSize - 1].version;
+    after = rows[pageSize - 1][0];
   }
   let inPage = 0;
-  // The statement names its columns as FoldableEvent's properties: rows need no mapping.
   const onRow = (row: PageRow): void => {
     inPage += 1;
     if (inPage > pageSize) return;
-    // The row's type was compared in SQL: null means the expected one (see PageRow).
-    if (row.aggregateType === null) row.aggregateType = aggregateType;
-    after = row.version;
-    fold(row as FoldableEvent);
+    after = row[0];
+    fold(foldableEvent(row, aggregateType));
   };
   for (;;) {
     inPage = 0;

@@ -110,6 +110,30 @@ describe('EventRepository snapshots', () => {
     expect(loaded.applied).to.equal(4);
   });
 
+  it("update() with a manager reads snapshot and pages through the caller's transaction", async () => {
+    const repository = new EventRepository(db.dataSource, { pageSize: 1 });
+    const tally = await tallyWith(repository, [[1, 1, 1], [1, 1, 1], [1], [1]]);
+    // Snapshot at 6 doctored as above, then events 7 and 8 in pages of one: the head statement
+    // and a page, both through TypeORM's EntityManager (rows as objects, read by column name).
+    await db.dataSource.query(
+      `UPDATE snapshots SET state = '{"total": 100, "applied": 6}' WHERE aggregate_id = $1`,
+      [tally.id],
+    );
+    const pooled = await repository.load(Tally, tally.id);
+    const updated = await db.dataSource.transaction((manager) =>
+      repository.update(Tally, tally.id, (t) => t.add(5), { manager }),
+    );
+    expect({ version: pooled.version, total: pooled.total }).to.deep.equal({
+      version: 8,
+      total: 102,
+    });
+    expect({
+      version: updated.version,
+      total: updated.total,
+      applied: updated.applied,
+    }).to.deep.equal({ version: 9, total: 107, applied: 9 });
+  });
+
   it('reads the snapshot and the events after it in one statement', async () => {
     const repository = new EventRepository(db.dataSource, { pageSize: 2 });
     const tally = await tallyWith(repository, [
