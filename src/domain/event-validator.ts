@@ -82,6 +82,7 @@ export const isValid = createValidityCheck({
   metadataOf: (type) => metadataOf(type) as ValidationMetadataLike[],
   constraintsOf: (constraintCls) => storage.getTargetValidatorConstraints(constraintCls),
   generation: metadataGeneration,
+  containerStamp: watchContainer(),
 });
 const validate = buildValidate();
 
@@ -102,6 +103,43 @@ function watchGeneration(target: MetadataStorageLike): () => number {
     addConstraint.call(this, metadata);
   };
   return () => generation;
+}
+
+/**
+ * A stamp that changes whenever class-validator's container may hand out other constraint
+ * instances: on every `useContainer()` call made through class-validator's CommonJS exports
+ * (what `import { useContainer } from 'class-validator'` compiles to), and once per tick, for a
+ * call that bypasses them (an ES module binding taken before this module loaded).
+ */
+function watchContainer(): () => number {
+  let stamp = 0;
+  let scheduled = false;
+  const nextTick = (): void => {
+    scheduled = false;
+    stamp += 1;
+  };
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const container = require('class-validator/cjs/container') as {
+      useContainer?: (...args: unknown[]) => unknown;
+    };
+    const useContainer = container.useContainer;
+    if (typeof useContainer === 'function') {
+      container.useContainer = function (this: unknown, ...args: unknown[]) {
+        stamp += 1;
+        return useContainer.apply(this, args);
+      };
+    }
+  } catch {
+    // Not watchable: the per-tick stamp still applies.
+  }
+  return () => {
+    if (!scheduled) {
+      scheduled = true;
+      queueMicrotask(nextTick);
+    }
+    return stamp;
+  };
 }
 
 /** class-validator's metadata lookup for an object of `type` (no groups), memoized per class. */

@@ -10,7 +10,19 @@ interface TransformerStorage {
 }
 
 const storage = loadStorage();
-const plainCopyable = new WeakMap<EventClass, boolean>();
+
+/** How {@link plainToEvent} builds instances of one class, worked out on its first use. */
+interface EventRecipe {
+  /** No class-transformer decorator applies to the class or its base classes. */
+  readonly copyable: boolean;
+  /**
+   * The prototype's own property names, besides `constructor`, that class-transformer would not
+   * assign (methods, getters without a setter); undefined when there are none.
+   */
+  readonly skipped: ReadonlySet<string> | undefined;
+}
+
+const recipes = new WeakMap<EventClass, EventRecipe>();
 
 /**
  * Builds an event instance from a freshly parsed payload, as `plainToInstance` would. Classes
@@ -18,19 +30,25 @@ const plainCopyable = new WeakMap<EventClass, boolean>();
  * made of strings and numbers) skip class-transformer's generic walk: the result is the same
  * (a new instance with the payload's properties, `__proto__`/`constructor` keys, getters and
  * methods left alone), at a fraction of the cost on the replay hot path. Nested plain values are
- * shared with the payload, which callers parse anew for every read.
+ * shared with the payload, which callers parse anew for every read, and kept as parsed:
+ * class-transformer's copy would drop nested keys named like `Object.prototype` members
+ * (`valueOf`, `toString`), which replay gives back as they were raised and stored.
+ *
+ * What the class's prototype defines is read once, on the class's first use: a class that
+ * changes its prototype afterwards (a getter defined at run time) is not seen to change.
  */
 export function plainToEvent<E extends object>(
   type: EventClass<E>,
   payload: Record<string, unknown>,
 ): E {
-  if (!isPlainCopyable(type)) return plainToInstance(type, payload) as E;
+  const recipe = recipeOf(type);
+  if (!recipe.copyable) return plainToInstance(type, payload) as E;
   const instance = new type() as Record<string, unknown>;
-  const prototype = type.prototype as object;
+  const skipped = recipe.skipped;
   for (const key of Object.keys(payload)) {
-    if (key === '__proto__' || key === 'constructor') continue;
-    const descriptor = Object.getOwnPropertyDescriptor(prototype, key);
-    if ((descriptor && !descriptor.set) || typeof instance[key] === 'function') continue;
+    if (key === '__proto__' || key === 'constructor' || skipped?.has(key)) continue;
+    // An inherited method (or one the constructor set) is not overwritten either.
+    if (typeof instance[key] === 'function') continue;
     instance[key] = payload[key];
   }
   return instance as E;
@@ -38,12 +56,27 @@ export function plainToEvent<E extends object>(
 
 /** True when no class-transformer decorator applies to `type` or its base classes. */
 export function isPlainCopyable(type: EventClass): boolean {
-  let known = plainCopyable.get(type);
-  if (known === undefined) {
-    known = storage !== undefined && !hasTransformerMetadata(storage, type);
-    plainCopyable.set(type, known);
+  return recipeOf(type).copyable;
+}
+
+function recipeOf(type: EventClass): EventRecipe {
+  let recipe = recipes.get(type);
+  if (recipe === undefined) {
+    const prototype = type.prototype as object;
+    // class-transformer skips a key whose own descriptor on the prototype has no setter.
+    const skipped = Reflect.ownKeys(prototype).filter(
+      (key): key is string =>
+        typeof key === 'string' &&
+        key !== 'constructor' &&
+        !Object.getOwnPropertyDescriptor(prototype, key)?.set,
+    );
+    recipe = {
+      copyable: storage !== undefined && !hasTransformerMetadata(storage, type),
+      skipped: skipped.length > 0 ? new Set(skipped) : undefined,
+    };
+    recipes.set(type, recipe);
   }
-  return known;
+  return recipe;
 }
 
 function hasTransformerMetadata(s: TransformerStorage, type: EventClass): boolean {

@@ -10,9 +10,14 @@
  * which decides and reports the errors. Where class-validator would throw (a condition that
  * throws, say) the check throws as well, or says "not proven" and leaves it to class-validator.
  * A class using anything the plan does not model (promise validation, unknown validation types,
- * property names that `Object.prototype` also has) is never proven valid here. Constraint
- * instances are taken from class-validator's container on every call, as its executor does, so
- * `useContainer()` applies.
+ * property names that `Object.prototype` also has) is never proven valid here.
+ *
+ * Constraint instances come from class-validator's container, so `useContainer()` applies.
+ * class-validator asks its container for every value it checks, and its own container finds an
+ * instance by a linear search over every constraint class the process has declared (one per
+ * decorator use): that search cost a replayed event more than its constraints did. The check
+ * asks once per {@link ValidityCheckSource.containerStamp} instead: again after every
+ * `useContainer()` call and on every tick.
  */
 
 /** The parts of class-validator's `ValidationMetadata` read here. */
@@ -48,12 +53,24 @@ export interface ValidityCheckSource {
   constraintsOf(constraintCls: unknown): readonly ConstraintMetadataLike[];
   /** Changes whenever metadata is added, so plans built earlier are dropped. */
   generation(): number;
+  /**
+   * Changes whenever the constraint instances class-validator's container hands out may have
+   * changed: on every `useContainer()` call, and at least once per tick (for a container set
+   * by a path that cannot be watched). Instances are asked for again when it changes.
+   */
+  containerStamp(): number;
 }
+
+type ConstraintInstance = ConstraintMetadataLike['instance'];
 
 interface Rule {
   readonly metadata: ValidationMetadataLike;
   /** The constraints to run (async ones are ignored, as validateSync ignores them). */
   readonly constraints: readonly ConstraintMetadataLike[];
+  /** Their instances, as the container handed them out at {@link Rule.stamp}. */
+  instances: ConstraintInstance[];
+  /** The container stamp the instances were taken at; NaN before the first time. */
+  stamp: number;
 }
 
 interface PropertyPlan {
@@ -85,18 +102,33 @@ export function createValidityCheck(source: ValidityCheckSource): (object: objec
   let plans = new Map<unknown, ClassPlan | null>();
   let generation = source.generation();
 
+  // The class asked for last, and its plan: a replay checks the same few classes in a row.
+  let lastType: unknown;
+  let lastPlan: ClassPlan | null = null;
+
   const planOf = (type: unknown): ClassPlan | null => {
     const current = source.generation();
     if (current !== generation) {
       plans = new Map();
       generation = current;
+      lastType = undefined;
+    } else if (type === lastType) {
+      return lastPlan;
     }
     let plan = plans.get(type);
     if (plan === undefined) {
       plan = buildPlan(source, type);
       plans.set(type, plan);
     }
+    lastType = type;
+    lastPlan = plan;
     return plan;
+  };
+
+  let stamp = Number.NaN;
+  const check = (object: object): boolean => {
+    stamp = source.containerStamp();
+    return checkObject(object);
   };
 
   const checkObject = (object: object): boolean => {
@@ -146,12 +178,12 @@ export function createValidityCheck(source: ValidityCheckSource): (object: objec
       if (!condition(object, value)) conditionsHold = false;
     }
     if (!conditionsHold) return true;
-    if (!passes(object, value, property.defined, targetName)) return false;
-    if (!passes(object, value, property.custom, targetName)) return false;
+    if (!passes(object, value, property.defined, targetName, stamp)) return false;
+    if (!passes(object, value, property.custom, targetName, stamp)) return false;
     return !property.nested || value === undefined || checkNested(value);
   };
 
-  return checkObject;
+  return check;
 }
 
 function passes(
@@ -159,11 +191,16 @@ function passes(
   value: unknown,
   rules: readonly Rule[],
   targetName: string | undefined,
+  stamp: number,
 ): boolean {
-  for (const { metadata, constraints } of rules) {
+  for (const rule of rules) {
+    const metadata = rule.metadata;
     if (metadata.validateIf && !metadata.validateIf(object, value)) continue;
-    for (const constraint of constraints) {
-      const validator = constraint.instance;
+    if (rule.stamp !== stamp) {
+      rule.instances = rule.constraints.map((constraint) => constraint.instance);
+      rule.stamp = stamp;
+    }
+    for (const validator of rule.instances) {
       const args: ValidationArgumentsLike = {
         targetName,
         property: metadata.propertyName,
@@ -222,7 +259,12 @@ function buildPlan(source: ValidityCheckSource, type: unknown): ClassPlan | null
           const constraints = source
             .constraintsOf(metadata.constraintCls)
             .filter((constraint) => !constraint.async);
-          (metadata.type === IS_DEFINED ? defined : custom).push({ metadata, constraints });
+          (metadata.type === IS_DEFINED ? defined : custom).push({
+            metadata,
+            constraints,
+            instances: [],
+            stamp: Number.NaN,
+          });
           break;
         }
         case NESTED:

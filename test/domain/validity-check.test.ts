@@ -199,7 +199,7 @@ describe('validity check (fast path before class-validator)', () => {
     ).to.throw(InvalidEventError);
   });
 
-  it('asks the container for constraint instances on every call, as class-validator does', () => {
+  it('asks the container again after every useContainer() call, as class-validator does', () => {
     @ValidatorConstraint({ name: 'allowedCode' })
     class AllowedCode implements ValidatorConstraintInterface {
       constructor(private readonly allowed: readonly string[] = ['a', 'b']) {}
@@ -225,6 +225,55 @@ describe('validity check (fast path before class-validator)', () => {
       useContainer({ get: () => undefined }, { fallback: true });
     }
     expect(isValid(object)).to.equal(true);
+  });
+
+  describe('constraint instances from a container', () => {
+    @ValidatorConstraint({ name: 'listedCode' })
+    class ListedCode implements ValidatorConstraintInterface {
+      constructor(readonly listed: readonly string[]) {}
+      validate(value: unknown): boolean {
+        return typeof value === 'string' && this.listed.includes(value);
+      }
+    }
+    class Listed {
+      @Validate(ListedCode) code: unknown = 'a';
+    }
+    /** A container whose answer can change without a useContainer() call (a DI container). */
+    const container = {
+      listed: ['a'] as readonly string[],
+      asked: 0,
+      get(type: unknown): unknown {
+        if (type !== ListedCode) return undefined;
+        container.asked += 1;
+        return new ListedCode(container.listed);
+      },
+    };
+    const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+    beforeEach(async () => {
+      container.listed = ['a'];
+      useContainer(container, { fallback: true });
+      await nextTick();
+      container.asked = 0;
+    });
+    afterEach(() => useContainer({ get: () => undefined }, { fallback: true }));
+
+    it('are asked for once per tick, not once per value checked', async () => {
+      const objects = Array.from({ length: 100 }, () => new Listed());
+      expect(objects.every((object) => isValid(object))).to.equal(true);
+      expect(container.asked).to.equal(1);
+      await nextTick();
+      expect(isValid(new Listed())).to.equal(true);
+      expect(container.asked).to.equal(2);
+    });
+
+    it('apply from the next tick when the container changes its answer on its own', async () => {
+      expect(isValid(new Listed())).to.equal(true);
+      container.listed = ['b'];
+      await nextTick();
+      expect(classValidatorSaysValid(new Listed())).to.equal(false);
+      expect(isValid(new Listed())).to.equal(false);
+      expect(() => assertValidEvent(new Listed(), 'Listed')).to.throw(InvalidEventError);
+    });
   });
 
   it('skips holes of sparse arrays where class-validator does', () => {

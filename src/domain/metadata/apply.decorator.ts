@@ -4,6 +4,8 @@ import type { EventClass } from './event-class';
 type Handler = (event: object) => void;
 const ownHandlers = new WeakMap<object, Map<EventClass, string>>();
 const resolved = new WeakMap<object, Map<EventClass, Handler>>();
+/** The handler found last (a prototype's table never changes once it is built). */
+const last: { prototype?: object; eventClass?: EventClass; handler?: Handler } = {};
 
 /**
  * Marks an aggregate method as the handler of one event class. Handlers change state and nothing
@@ -39,6 +41,8 @@ export function Apply(eventClass: EventClass) {
  * (a subclass's handler wins). Cached per prototype.
  */
 export function findEventHandler(prototype: object, eventClass: EventClass): Handler | undefined {
+  // A replay asks for the same few handlers of one class in a row.
+  if (prototype === last.prototype && eventClass === last.eventClass) return last.handler;
   let table = resolved.get(prototype);
   if (!table) {
     table = new Map();
@@ -57,5 +61,9 @@ export function findEventHandler(prototype: object, eventClass: EventClass): Han
     }
     resolved.set(prototype, table);
   }
-  return table.get(eventClass);
+  const handler = table.get(eventClass);
+  last.prototype = prototype;
+  last.eventClass = eventClass;
+  last.handler = handler;
+  return handler;
 }
