@@ -1,10 +1,14 @@
+import { compilePlan, type CompiledCheck } from './validity-plan-compiler';
+
 /**
  * A fast answer to "does this object pass its class-validator constraints?", for the common case
  * where it does. Events are validated on every raise and on every replayed row; class-validator's
  * executor builds a `ValidationError` (with its own objects and arrays) for every property of
  * every object, filters its metadata lists per property and then throws most of it away. The
- * check below walks a per-class plan built once from the same metadata and calls the same
- * constraint instances with the same arguments, allocating nothing but those arguments.
+ * check below follows a per-class plan built once from the same metadata and calls the same
+ * constraint instances with the same arguments, allocating nothing but those arguments. Each
+ * plan is compiled to a function of its own ({@link compilePlan}); a generic walk of the plan
+ * does the same where code cannot be generated.
  *
  * It answers "valid" or "not proven valid": on `false` the caller runs class-validator itself,
  * which decides and reports the errors. Where class-validator would throw (a condition that
@@ -63,7 +67,17 @@ export interface ValidityCheckSource {
 
 type ConstraintInstance = ConstraintMetadataLike['instance'];
 
-interface Rule {
+/** Options of {@link createValidityCheck}. */
+export interface ValidityCheckOptions {
+  /**
+   * Compile each class's plan to a function of its own (see {@link compilePlan}); default true.
+   * False walks every plan generically, as happens anyway where code cannot be generated.
+   */
+  readonly compile?: boolean;
+}
+
+/** One validation metadata entry of a property, with the constraints it runs. */
+export interface Rule {
   readonly metadata: ValidationMetadataLike;
   /** The constraints to run (async ones are ignored, as validateSync ignores them). */
   readonly constraints: readonly ConstraintMetadataLike[];
@@ -73,7 +87,8 @@ interface Rule {
   stamp: number;
 }
 
-interface PropertyPlan {
+/** What is checked for one property, in class-validator's order. */
+export interface PropertyPlan {
   readonly name: string;
   readonly conditions: ReadonlyArray<(object: object, value: unknown) => unknown>;
   readonly defined: readonly Rule[];
@@ -81,10 +96,13 @@ interface PropertyPlan {
   readonly nested: boolean;
 }
 
-interface ClassPlan {
+/** What is checked for an object of one class. */
+export interface ClassPlan {
   /** `constructor.name`, as class-validator passes it to constraints as `targetName`. */
   readonly targetName: string | undefined;
   readonly properties: readonly PropertyPlan[];
+  /** The plan compiled to a function of its own (see {@link compilePlan}), when it could be. */
+  compiled?: CompiledCheck;
 }
 
 const CUSTOM = 'customValidation';
@@ -97,7 +115,11 @@ const WHITELIST = 'whitelistValidation';
  * Returns a function that is true only when class-validator (with `forbidUnknownValues: false`,
  * no groups, no skip options, async validations ignored) would report no error for the object.
  */
-export function createValidityCheck(source: ValidityCheckSource): (object: object) => boolean {
+export function createValidityCheck(
+  source: ValidityCheckSource,
+  options: ValidityCheckOptions = {},
+): (object: object) => boolean {
+  const compile = options.compile ?? true;
   // Null: the class uses something this check does not model.
   let plans = new Map<unknown, ClassPlan | null>();
   let generation = source.generation();
@@ -118,6 +140,8 @@ export function createValidityCheck(source: ValidityCheckSource): (object: objec
     let plan = plans.get(type);
     if (plan === undefined) {
       plan = buildPlan(source, type);
+      if (plan && compile)
+        plan.compiled = compilePlan(plan, { passesRule, checkNested, refresh, isTrue });
       plans.set(type, plan);
     }
     lastType = type;
@@ -134,6 +158,7 @@ export function createValidityCheck(source: ValidityCheckSource): (object: objec
   const checkObject = (object: object): boolean => {
     const plan = planOf((object as { constructor?: unknown }).constructor);
     if (plan === null) return false;
+    if (plan.compiled) return plan.compiled(object, stamp);
     for (const property of plan.properties) {
       const value = (object as Record<string, unknown>)[property.name];
       if (!checkProperty(object, value, property, plan.targetName)) return false;
@@ -194,32 +219,47 @@ function passes(
   stamp: number,
 ): boolean {
   for (const rule of rules) {
-    const metadata = rule.metadata;
-    if (metadata.validateIf && !metadata.validateIf(object, value)) continue;
-    if (rule.stamp !== stamp) {
-      rule.instances = rule.constraints.map((constraint) => constraint.instance);
-      rule.stamp = stamp;
-    }
-    for (const validator of rule.instances) {
-      const args: ValidationArgumentsLike = {
-        targetName,
-        property: metadata.propertyName,
-        object,
-        value,
-        constraints: metadata.constraints,
-      };
-      if (metadata.each && Array.isArray(value)) {
-        // class-validator maps over the array: holes are skipped.
-        for (let i = 0; i < value.length; i++) {
-          if (i in value && !isTrue(validator.validate(value[i], args))) return false;
-        }
-      } else if (metadata.each && (value instanceof Set || value instanceof Map)) {
-        for (const element of value instanceof Map ? value.values() : value) {
-          if (!isTrue(validator.validate(element, args))) return false;
-        }
-      } else if (!isTrue(validator.validate(value, args))) {
-        return false;
+    if (!passesRule(rule, object, value, targetName, stamp)) return false;
+  }
+  return true;
+}
+
+/** Takes the rule's constraint instances from the container again (see {@link Rule.stamp}). */
+function refresh(rule: Rule, stamp: number): void {
+  rule.instances = rule.constraints.map((constraint) => constraint.instance);
+  rule.stamp = stamp;
+}
+
+/** True when the value passes every constraint of one rule (or the rule does not apply). */
+function passesRule(
+  rule: Rule,
+  object: object,
+  value: unknown,
+  targetName: string | undefined,
+  stamp: number,
+): boolean {
+  const metadata = rule.metadata;
+  if (metadata.validateIf && !metadata.validateIf(object, value)) return true;
+  if (rule.stamp !== stamp) refresh(rule, stamp);
+  for (const validator of rule.instances) {
+    const args: ValidationArgumentsLike = {
+      targetName,
+      property: metadata.propertyName,
+      object,
+      value,
+      constraints: metadata.constraints,
+    };
+    if (metadata.each && Array.isArray(value)) {
+      // class-validator maps over the array: holes are skipped.
+      for (let i = 0; i < value.length; i++) {
+        if (i in value && !isTrue(validator.validate(value[i], args))) return false;
       }
+    } else if (metadata.each && (value instanceof Set || value instanceof Map)) {
+      for (const element of value instanceof Map ? value.values() : value) {
+        if (!isTrue(validator.validate(element, args))) return false;
+      }
+    } else if (!isTrue(validator.validate(value, args))) {
+      return false;
     }
   }
   return true;

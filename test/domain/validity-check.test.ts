@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import {
   Allow,
+  getMetadataStorage,
   IsDefined,
   IsEmail,
   IsInt,
@@ -22,6 +23,11 @@ import {
 } from 'class-validator';
 import fc from 'fast-check';
 import { assertValidEvent, isValid } from '../../src/domain/event-validator';
+import {
+  createValidityCheck,
+  type ConstraintMetadataLike,
+  type ValidationMetadataLike,
+} from '../../src/domain/validity-check';
 import { InvalidEventError } from '../../src';
 
 /** Passes only when class-validator's arguments reach the constraint as class-validator sends them. */
@@ -142,20 +148,72 @@ const sampleProps = fc.record(
   { requiredKeys: [] },
 );
 
+/** A check of its own over class-validator's storage (no memo), compiled or walked. */
+function ownCheck(compile: boolean): (object: object) => boolean {
+  const storage = getMetadataStorage();
+  return createValidityCheck(
+    {
+      metadataOf: (type) =>
+        storage.getTargetValidationMetadatas(
+          type as new () => object,
+          '',
+          false,
+          false,
+        ) as unknown as ValidationMetadataLike[],
+      constraintsOf: (cls) =>
+        storage.getTargetValidatorConstraints(
+          cls as new () => object,
+        ) as unknown as ConstraintMetadataLike[],
+      generation: () => 0,
+      containerStamp: () => 0,
+    },
+    { compile },
+  );
+}
+
+/** Checks `check` against class-validator on 2,000 generated objects. */
+function agreesWithClassValidator(check: (object: object) => boolean): void {
+  let valid = 0;
+  fc.assert(
+    fc.property(sampleProps, fc.boolean(), (props, derived) => {
+      const object = derived ? build(Derived, props) : build(Sample, props);
+      const expected = classValidatorSaysValid(object);
+      if (expected) valid += 1;
+      expect(check(object), JSON.stringify(validateSync(object, OPTIONS))).to.equal(expected);
+    }),
+    { numRuns: 2000 },
+  );
+  // The generator must reach both answers often, or the property says little.
+  expect(valid).to.be.within(100, 1900);
+}
+
 describe('validity check (fast path before class-validator)', () => {
   it('agrees with class-validator on every generated object of a decorated class', () => {
-    let valid = 0;
-    fc.assert(
-      fc.property(sampleProps, fc.boolean(), (props, derived) => {
-        const object = derived ? build(Derived, props) : build(Sample, props);
-        const expected = classValidatorSaysValid(object);
-        if (expected) valid += 1;
-        expect(isValid(object), JSON.stringify(validateSync(object, OPTIONS))).to.equal(expected);
-      }),
-      { numRuns: 2000 },
-    );
-    // The generator must reach both answers often, or the property says little.
-    expect(valid).to.be.within(100, 1900);
+    agreesWithClassValidator(isValid);
+  });
+
+  it('agrees with class-validator when every plan is walked instead of compiled', () => {
+    agreesWithClassValidator(ownCheck(false));
+  });
+
+  it('walks the plans where code cannot be generated, and still agrees', () => {
+    const check = ownCheck(true);
+    const generate = globalThis.Function;
+    let refused = 0;
+    // As under --disallow-code-generation-from-strings; only while the plans are built.
+    globalThis.Function = new Proxy(generate, {
+      construct() {
+        refused += 1;
+        throw new EvalError('Code generation from strings disallowed for this context');
+      },
+    });
+    try {
+      for (const object of [build(Sample, {}), build(Derived, {}), inner('a', 1)]) check(object);
+    } finally {
+      globalThis.Function = generate;
+    }
+    expect(refused).to.equal(3);
+    agreesWithClassValidator(check);
   });
 
   it('agrees on objects that pass, built to pass', () => {
