@@ -159,7 +159,8 @@ function isPlainDate(date: Date): boolean {
     return false;
   }
   const prototype = Date.prototype as unknown as Record<PropertyKey, unknown>;
-  return DATE_JSON_PATH.every(([key, method]) => prototype[key] === method);
+  for (const [key, method] of DATE_JSON_PATH) if (prototype[key] !== method) return false;
+  return true;
 }
 
 /**
@@ -196,6 +197,22 @@ function jsonMirror(value: unknown): unknown {
 
 function fail(walk: JsonSafetyWalk, reason: string): never {
   throw new UnserializableEventError(walk.eventType, walk.path.join('.'), reason);
+}
+
+/**
+ * Keys found free of bad characters: an event's keys are its class's property names, the same
+ * few strings on every raise, and a set lookup costs a fraction of the regular expression.
+ * Emptied when it reaches {@link MAX_GOOD_KEYS}, so keys made of data cannot grow it unbounded.
+ */
+const goodKeys = new Set<string>();
+const MAX_GOOD_KEYS = 10_000;
+
+function hasBadKeyCharacters(key: string): boolean {
+  if (goodKeys.has(key)) return false;
+  if (hasBadCharacters(key)) return true;
+  if (goodKeys.size >= MAX_GOOD_KEYS) goodKeys.clear();
+  goodKeys.add(key);
+  return false;
 }
 
 function hasBadCharacters(text: string): boolean {
@@ -258,7 +275,9 @@ function visitObject(value: object, walk: JsonSafetyWalk): void {
   }
   walk.ancestors.push(value);
   for (const key of Object.keys(value)) {
-    if (hasBadCharacters(key)) fail(walk, 'NUL character (U+0000) or unpaired surrogate in a key');
+    if (hasBadKeyCharacters(key)) {
+      fail(walk, 'NUL character (U+0000) or unpaired surrogate in a key');
+    }
     walk.path.push(key);
     visit((value as Record<string, unknown>)[key], walk);
     walk.path.pop();

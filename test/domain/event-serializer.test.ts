@@ -280,6 +280,17 @@ describe('EventSerializer', () => {
       });
     }
 
+    it('refuses bad keys however many good keys it has seen and remembered', () => {
+      // More distinct good keys than are remembered, so the memory is emptied on the way.
+      const many = Object.fromEntries(Array.from({ length: 10_050 }, (_, i) => [`k${i}`, i]));
+      expect(() => roundTrip(new Anything(many))).not.to.throw();
+      expect(() => roundTrip(new Anything(many))).not.to.throw();
+      for (const key of ['k\u0000', '\uD800k', 'k\uDC00']) {
+        expect(serializationError(new Anything({ [key]: 1 })).path).to.equal('value');
+        expect(serializationError(new Anything({ [key]: 1 })).path).to.equal('value');
+      }
+    });
+
     it('rejects a cycle with UnserializableEventError at the path that closes it', () => {
       const node: { self?: unknown } = {};
       node.self = node;
