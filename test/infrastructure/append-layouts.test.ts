@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
-import { ConcurrencyError, EventRepository } from '../../src';
+import { ConcurrencyError, createTesseraDataSource, EventRepository } from '../../src';
 import { buildEventSql, NAMED_LAYOUT_BUDGET } from '../../src/infrastructure/event-sql';
 import { BankAccount, Owner } from '../../examples/bank-account';
 import { useTestDatabase } from '../support/database';
@@ -111,5 +111,32 @@ describe('EventRepository append statements (one per layout of streams)', () => 
       [[a.id, b.id]],
     )) as Array<{ count: number }>;
     expect(count).to.equal(2 + 3 + 1);
+  });
+  it('runs a prepared append on the generic plan PostgreSQL keeps after five executions', async () => {
+    // One connection, so every save goes through the same prepared statements.
+    const dataSource = createTesseraDataSource({ url: db.url, poolSize: 1 });
+    await dataSource.initialize();
+    try {
+      const repository = new EventRepository(dataSource);
+      for (let i = 0; i < 8; i++) {
+        // New aggregates (expected version 0) and an existing one, in one layout: three streams
+        // of two events each, whatever order their ids sort in.
+        const existing = account(2);
+        await repository.save(existing);
+        existing.deposit(5);
+        existing.deposit(6);
+        await repository.saveAll([account(2), existing, account(2)]);
+      }
+      const plans = (await dataSource.query(
+        "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name LIKE 'tessera_%' " +
+          "AND statement LIKE 'INSERT%' ORDER BY generic_plans DESC",
+      )) as Array<{ generic_plans: string; custom_plans: string }>;
+      expect(plans.map((p) => [Number(p.generic_plans), Number(p.custom_plans)])).to.deep.equal([
+        [3, 5],
+        [3, 5],
+      ]);
+    } finally {
+      await dataSource.destroy();
+    }
   });
 });
