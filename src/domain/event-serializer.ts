@@ -202,14 +202,18 @@ function fail(walk: JsonSafetyWalk, reason: string): never {
 /**
  * Keys found free of bad characters: an event's keys are its class's property names, the same
  * few strings on every raise, and a set lookup costs a fraction of the regular expression.
- * Emptied when it reaches {@link MAX_GOOD_KEYS}, so keys made of data cannot grow it unbounded.
+ * Only keys of at most {@link MAX_GOOD_KEY_LENGTH} characters are kept, and the set is emptied
+ * when it reaches {@link MAX_GOOD_KEYS}: keys made of data (a dictionary's, a refused payload's)
+ * can hold at most about a megabyte here.
  */
 const goodKeys = new Set<string>();
 const MAX_GOOD_KEYS = 10_000;
+const MAX_GOOD_KEY_LENGTH = 64;
 
 function hasBadKeyCharacters(key: string): boolean {
   if (goodKeys.has(key)) return false;
   if (hasBadCharacters(key)) return true;
+  if (key.length > MAX_GOOD_KEY_LENGTH) return false;
   if (goodKeys.size >= MAX_GOOD_KEYS) goodKeys.clear();
   goodKeys.add(key);
   return false;

@@ -96,7 +96,8 @@ export function buildEventSql(events: string, snapshots: string): EventSql {
         );
       }
     }
-    tuples[0] = tuples[0].replace('(guard)', valuesGuard(streams));
+    // A replacer function: a string replacement would read a `$$` in a table name as `$`.
+    tuples[0] = tuples[0].replace('(guard)', () => valuesGuard(streams));
     return {
       text: `INSERT INTO ${events} (${EVENT_COLUMNS}) VALUES ${tuples.join(', ')}`,
       params: n,

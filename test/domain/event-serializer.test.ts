@@ -13,6 +13,8 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { isDeepStrictEqual } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import {
   BigIntProperty,
   DomainEvent,
@@ -289,6 +291,23 @@ describe('EventSerializer', () => {
         expect(serializationError(new Anything({ [key]: 1 })).path).to.equal('value');
         expect(serializationError(new Anything({ [key]: 1 })).path).to.equal('value');
       }
+    });
+
+    it("keeps no long key alive once its event is gone, not even a refused payload's", () => {
+      // Keys free of bad characters are remembered; keys made of data must not pin memory.
+      setFlagsFromString('--expose-gc');
+      const gc = runInNewContext('gc') as () => void;
+      gc();
+      const before = process.memoryUsage().heapUsed;
+      for (let i = 0; i < 40; i++) {
+        // A 1.1 MB key: over the 1 MiB payload limit, so the event is refused after its walk.
+        const key = `${i}:${'x'.repeat(1_100_000)}`;
+        expect(serializationError(new Anything({ [key]: 1 })).reason).to.match(/over the limit/);
+      }
+      gc();
+      gc();
+      const retainedMb = (process.memoryUsage().heapUsed - before) / 1e6;
+      expect(retainedMb, `${retainedMb.toFixed(1)} MB retained`).to.be.below(10);
     });
 
     it('rejects a cycle with UnserializableEventError at the path that closes it', () => {

@@ -225,14 +225,14 @@ describe('injection: hostile names, keys and values are stored or refused, never
       }
     });
 
-    it('works against a mixed-case schema and table names with $, quoting them everywhere', async () => {
-      const schema = 'Tenant$A';
-      const table = 'Events$2026';
-      await createTablesIn(schema, table, 'Snapshots$2026');
+    it('works against mixed-case schema and table names with $ and $$ (a replacement pattern in String.replace), quoting them everywhere', async () => {
+      const schema = 'Tenant$$A';
+      const table = 'Events$$2026';
+      await createTablesIn(schema, table, 'Snapshots$$2026');
       const repository = new EventRepository(db.dataSource, {
         schema,
         table,
-        snapshotTable: 'Snapshots$2026',
+        snapshotTable: 'Snapshots$$2026',
       });
       const [{ count: defaultBefore }] = await db.dataSource.query(
         'SELECT count(*)::int AS count FROM events',
