@@ -167,6 +167,29 @@ describe('EventRepository snapshots', () => {
     expect((error as AggregateTypeMismatchError).storedType).to.equal('Test.Snap.Other');
   });
 
+  // The head statement (snapshot and first page) and the later pages each compare every event
+  // row's aggregate type: a foreign row is refused wherever it stands.
+  for (const [where, pageSize] of [
+    ['in the first page, read with the snapshot lookup', 10],
+    ['in a later page', 1],
+  ] as const) {
+    it(`refuses an event row of another aggregate type ${where}`, async () => {
+      const repository = new EventRepository(db.dataSource, { pageSize });
+      const tally = await tallyWith(repository, [[1, 1]]);
+      await db.dataSource.query(
+        `INSERT INTO events (aggregate_id, aggregate_type, event_type, version, payload, metadata)
+         VALUES ($1, 'Test.Snap.Other', 'Test.Snap.Added', 3, '{"amount": 1}', $2)`,
+        [tally.id, JSON.stringify({ schemaVersion: 1, occurredAt: new Date().toISOString() })],
+      );
+      const error = await repository.load(Tally, tally.id).then(
+        () => expect.fail('folded an event of another aggregate type'),
+        (e: unknown) => e,
+      );
+      expect(error).to.be.instanceOf(AggregateTypeMismatchError);
+      expect((error as AggregateTypeMismatchError).storedType).to.equal('Test.Snap.Other');
+    });
+  }
+
   it('ignores a snapshot of another snapshot version and replaces it on the next save', async () => {
     const repository = new EventRepository(db.dataSource);
     const tally = await tallyWith(repository, [[2, 2, 2], [2]]);
