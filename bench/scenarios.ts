@@ -18,9 +18,13 @@ const THREE: readonly ContenderName[] = ['tessera', 'raw', 'emmett'];
 const TESSERA: readonly ContenderName[] = ['tessera'];
 
 /**
- * The scenarios of issue 4. `quick` scales the counts down (S5 races to 200 events instead of
- * 500) and leaves out the 10,000-event load, the 100,000-event snapshot load, the million-event
- * load and the duplicate-index variant, to finish in under three minutes.
+ * The scenarios of issue 4. `quick` scales the counts down (all but S5, short anyway) and leaves
+ * out the 10,000-event load, the 100,000-event snapshot load, the million-event load and the
+ * duplicate-index variant, to finish in under three minutes (1.8 here). Its counts still time
+ * tessera and raw for a quarter to half a second per round: at a tenth of that (600 appends in
+ * S1) the timed loop was mostly V8 still optimizing, and the ratios said more about warm-up than
+ * about either contender (S1 0.74×, S6 0.66× raw where full runs give 1.14× and 1.04×). Quick
+ * ratios are still noisier than a full run's; the targets are read on full runs.
  */
 export function buildScenarios(quick: boolean): Scenario[] {
   // Full runs time each contender for one to three seconds per round (tessera and raw), long
@@ -33,7 +37,7 @@ export function buildScenarios(quick: boolean): Scenario[] {
       id: 'S1',
       title: 'one event per append, sequential, new aggregates',
       workload: 'append-new',
-      params: { operations: size(12000, 600), events: 1 },
+      params: { operations: size(12000, 3000), events: 1 },
       contenders: appenders,
       unit: 'appends/s',
     },
@@ -41,7 +45,7 @@ export function buildScenarios(quick: boolean): Scenario[] {
       id: 'S2',
       title: 'ten events per append, sequential, new aggregates',
       workload: 'append-new',
-      params: { operations: size(5000, 200), events: 10 },
+      params: { operations: size(5000, 1000), events: 10 },
       contenders: appenders,
       unit: 'appends/s',
     },
@@ -49,7 +53,7 @@ export function buildScenarios(quick: boolean): Scenario[] {
       id: 'S3',
       title: '32 concurrent appenders, pool of 10, one event per append',
       workload: 'append-concurrent',
-      params: { operations: size(25000, 1200), concurrency: 32 },
+      params: { operations: size(25000, 10000), concurrency: 32 },
       contenders: appenders,
       unit: 'appends/s',
     },
@@ -57,7 +61,7 @@ export function buildScenarios(quick: boolean): Scenario[] {
       id: 'S4-1k',
       title: 'load of a 1,000-event aggregate',
       workload: 'load',
-      params: { operations: size(600, 50), events: 1000 },
+      params: { operations: size(600, 250), events: 1000 },
       contenders: THREE,
       unit: 'loads/s',
     },
@@ -75,11 +79,11 @@ export function buildScenarios(quick: boolean): Scenario[] {
   scenarios.push(
     {
       id: 'S5',
-      title: `16 writers racing on one aggregate until ${size(500, 200)} events`,
+      title: '16 writers racing on one aggregate until 500 events',
       workload: 'race',
-      // Every writer re-reads the whole stream per attempt, so a race costs ~until²: quick
-      // halves the length.
-      params: { concurrency: 16, until: size(500, 200) },
+      // The same race in quick runs: shorter ones (200 events) were over before V8 had
+      // optimized the retry path, and measured that.
+      params: { concurrency: 16, until: 500 },
       contenders: THREE,
       unit: 'events/s',
     },
@@ -87,7 +91,7 @@ export function buildScenarios(quick: boolean): Scenario[] {
       id: 'S6',
       title: 'saveAll of 10 new aggregates',
       workload: 'save-all',
-      params: { operations: size(3000, 100), aggregates: 10 },
+      params: { operations: size(3000, 1500), aggregates: 10 },
       contenders: THREE,
       unit: 'saveAlls/s',
     },
@@ -98,7 +102,7 @@ export function buildScenarios(quick: boolean): Scenario[] {
       id: `S4-snap-${events / 1000}k`,
       title: `load of a ${events.toLocaleString('en-US')}+50-event aggregate, snapshot every 100`,
       workload: 'load-snapshot',
-      params: { operations: size(6000, 300), events },
+      params: { operations: size(6000, 1500), events },
       contenders: TESSERA,
       unit: 'loads/s',
     });
