@@ -4,7 +4,8 @@ import { UnserializableEventError } from './errors/unserializable-event-error';
 import { InvalidEventError, type StoredEventLocation } from './errors/invalid-event-error';
 import { assertValidEvent } from './event-validator';
 import { eventRegistry, type EventRegistry } from './metadata/event-registry';
-import { plainToEvent, serializesLikeJson } from './plain-to-event';
+import { plainToEvent } from './plain-to-event';
+import { serializesLikeJson } from './serializes-like-json';
 import { isoStringOf } from './iso-time';
 
 /** An event turned into what the `event_type` and `payload` columns hold. */

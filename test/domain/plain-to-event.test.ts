@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { plainToInstance } from 'class-transformer';
+import { Expose, plainToInstance, Type } from 'class-transformer';
 import fc from 'fast-check';
 import { plainToEvent } from '../../src/domain/plain-to-event';
 
@@ -101,5 +101,178 @@ describe('plainToEvent (the replay fast path of plainToInstance)', () => {
     const second = observed(plainToEvent(Shipped, { ...payload }));
     expect(second).to.deep.equal(first);
     expect(first).to.deep.include({ mood: 'set calm', label: 'label 3', describe: 'method' });
+  });
+});
+
+class Inner {
+  name = '';
+  note?: unknown;
+  get shout(): string {
+    return `${this.name}!`;
+  }
+  describe(): string {
+    return 'inner';
+  }
+}
+
+class Tree {
+  label?: unknown;
+  @Type(() => Tree) children?: Tree[];
+}
+
+/** Every `@Type` shape the fast path builds itself, and untyped neighbours. */
+class Typed extends Base {
+  @Type(() => Date) at?: Date;
+  @Type(() => Date) dates?: Date[];
+  @Type(() => Inner) inner?: Inner;
+  @Type(() => Inner) inners?: Inner[];
+  @Type(() => Tree) tree?: Tree;
+  plain?: unknown;
+  describe(): string {
+    return 'typed';
+  }
+}
+
+/** The value objects a payload may hold, and what a fast build must make of them. */
+function shape(value: unknown): unknown {
+  if (value instanceof Date) {
+    return { date: Number.isNaN(value.getTime()) ? 'invalid' : value.getTime() };
+  }
+  if (typeof value === 'function') return 'function';
+  if (Array.isArray(value)) return value.map(shape);
+  if (value === null || typeof value !== 'object') return value;
+  const prototype = Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null;
+  return {
+    class: prototype?.constructor?.name ?? null,
+    own: Object.entries(value).map(([key, inner]) => [key, shape(inner)]),
+    ...(value instanceof Inner ? { shout: value.shout, describe: shape(value.describe) } : {}),
+  };
+}
+
+describe('plainToEvent with @Type(() => Date) and @Type(() => ValueObject)', () => {
+  const untyped = fc.jsonValue({ maxDepth: 2 }).filter((value) => !hasPrototypeKey(value));
+  const dateLike = fc.oneof(
+    fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+    fc.integer(),
+    fc.string(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.constant({}),
+    fc.constant([[]]),
+  );
+  const innerKeys = fc.constantFrom('name', 'note', 'shout', 'describe', 'toString', '__proto__');
+  const inner = fc.oneof(
+    fc.dictionary(innerKeys, untyped, { maxKeys: 4 }),
+    fc.string(),
+    fc.constant(null),
+    fc.constant([1]),
+  );
+  const tree = fc.letrec((tie) => ({
+    node: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      fc.record(
+        { label: untyped, children: fc.array(tie('node'), { maxLength: 3 }) },
+        { requiredKeys: [] },
+      ),
+      fc.constant(null),
+    ),
+  })).node;
+  const payload = fc.record(
+    {
+      at: dateLike,
+      dates: fc.oneof(fc.array(dateLike, { maxLength: 3 }), dateLike),
+      inner,
+      inners: fc.oneof(fc.array(inner, { maxLength: 3 }), inner),
+      tree,
+      plain: untyped,
+      describe: untyped,
+      inherited: untyped,
+      constructor: untyped,
+    },
+    { requiredKeys: [] },
+  );
+
+  it("builds what class-transformer's plainToInstance builds, for any payload of these shapes", () => {
+    let built = 0;
+    let handedOver = 0;
+    fc.assert(
+      fc.property(payload, (entries) => {
+        const text = JSON.stringify(entries);
+        const parsed = JSON.parse(text) as Record<string, unknown>;
+        const fast = plainToEvent(Typed, parsed);
+        const reference = plainToInstance(Typed, JSON.parse(text) as object);
+        expect(shape(fast)).to.deep.equal(shape(reference));
+        // An untyped object is shared with the payload when built here, copied by
+        // class-transformer: which of the two built it shows.
+        if (typeof parsed.plain === 'object' && parsed.plain !== null) {
+          if (fast.plain === parsed.plain) built += 1;
+          else handedOver += 1;
+        }
+      }),
+      { numRuns: 2000 },
+    );
+    // Both paths were exercised: most payloads are built here, the odd shapes handed over.
+    expect(built, 'built on the fast path').to.be.greaterThan(200);
+    expect(handedOver, 'handed to class-transformer').to.be.greaterThan(20);
+  });
+
+  it('builds a Date, a value object and arrays of both without class-transformer', () => {
+    const parsed = JSON.parse(
+      '{"at": "2026-11-30T12:00:00.000Z", "dates": ["2026-01-01T00:00:00.000Z", 0], ' +
+        '"inner": {"name": "ada"}, "inners": [{"name": "b"}, null], ' +
+        '"tree": {"children": [{"label": 1, "children": []}]}, "plain": {"k": 1}}',
+    ) as Record<string, unknown>;
+    const event = plainToEvent(Typed, parsed);
+    expect(event.plain).to.equal(parsed.plain);
+    expect(event.at).to.be.instanceOf(Date);
+    expect(event.at?.toISOString()).to.equal('2026-11-30T12:00:00.000Z');
+    expect(event.dates?.map((d) => d.getTime())).to.deep.equal([Date.UTC(2026, 0, 1), 0]);
+    expect(event.inner).to.be.instanceOf(Inner);
+    expect(event.inner?.shout).to.equal('ada!');
+    expect(event.inners?.[0]).to.be.instanceOf(Inner);
+    expect(event.inners?.[1]).to.equal(null);
+    expect(event.tree?.children?.[0]).to.be.instanceOf(Tree);
+  });
+
+  it('hands @Expose, an option-reading type, a discriminator and a Map property to class-transformer', () => {
+    class Renamed {
+      @Type(() => Date) at?: Date;
+      @Expose({ name: 'when' }) later?: string;
+    }
+    class Chosen {
+      @Type((options) =>
+        (options?.object as { kind?: string } | undefined)?.kind === 'd' ? Date : Inner,
+      )
+      value?: unknown;
+      kind?: string;
+    }
+    class Shape {
+      kind?: string;
+    }
+    class Square extends Shape {
+      side?: number;
+    }
+    class Drawn {
+      @Type(() => Shape, {
+        discriminator: { property: 'kind', subTypes: [{ value: Square, name: 'square' }] },
+        keepDiscriminatorProperty: true,
+      })
+      shape?: Shape;
+    }
+    class Indexed {
+      @Type(() => Inner) byName?: Map<string, Inner>;
+    }
+    for (const [type, text] of [
+      [Renamed, '{"at": "2026-11-30T00:00:00.000Z", "when": "x", "plain": {"k": 1}}'],
+      [Chosen, '{"value": "2026-11-30T00:00:00.000Z", "kind": "d", "plain": {"k": 1}}'],
+      [Drawn, '{"shape": {"kind": "square", "side": 2}, "plain": {"k": 1}}'],
+      [Indexed, '{"byName": {"a": {"name": "x"}}, "plain": {"k": 1}}'],
+    ] as const) {
+      const parsed = JSON.parse(text) as Record<string, unknown>;
+      const cls = type as new () => object;
+      const fast = plainToEvent(cls, parsed) as Record<string, unknown>;
+      expect(fast.plain, type.name).not.to.equal(parsed.plain);
+      expect(shape(fast)).to.deep.equal(shape(plainToInstance(cls, JSON.parse(text) as object)));
+    }
   });
 });
