@@ -1,4 +1,9 @@
-import { hasMetadata, transformerStorage, type TransformerStorage } from './transformer-storage';
+import {
+  classChain,
+  hasMetadata,
+  transformerStorage,
+  type TransformerStorage,
+} from './transformer-storage';
 
 const toPlainNeutral = new WeakMap<object, boolean>();
 const BUILT_IN = new Set<unknown>([Date, String, Number, Boolean, Object, Array, BigInt, Buffer]);
@@ -34,11 +39,7 @@ function declaredTypesSerializeLikeJson(
   type: object,
   inProgress: Set<object>,
 ): boolean {
-  for (
-    let t: unknown = type;
-    typeof t === 'function' && t !== Function.prototype;
-    t = Object.getPrototypeOf(t)
-  ) {
+  for (const t of classChain(type)) {
     const byProperty = s._typeMetadatas.get(t);
     for (const metadata of byProperty?.values() ?? []) {
       if (metadata.options?.discriminator) return false;

@@ -51,7 +51,7 @@ export function typeMetadataOf(s: TransformerStorage, type: object): Map<string,
 }
 
 /** `type`, then each base class up to (not including) Function.prototype. */
-function* classChain(type: object): Generator<unknown> {
+export function* classChain(type: object): Generator<unknown> {
   for (
     let t: unknown = type;
     typeof t === 'function' && t !== Function.prototype;
