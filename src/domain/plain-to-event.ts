@@ -34,7 +34,7 @@ export function plainToEvent<E extends object>(
 
 /**
  * True when every `@Type` value in `payload` (nested ones included) has a shape {@link build}
- * converts exactly as class-transformer would: null, undefined, an ISO string or a number for a
+ * converts exactly as class-transformer would: null, undefined, a string or a number for a
  * Date, an object or a primitive for a class, or an array of those where arrays are allowed.
  * It reads the payload only, so a payload that does not fit goes to class-transformer untouched.
  */
