@@ -19,7 +19,7 @@ import { TesseraDriver } from './drivers/tessera-driver';
 const EVENTS = 1000;
 const ROUNDS = 5;
 const SAMPLES = 200;
-/** Executions before the measured ones: past the five custom plans, onto the generic plan. */
+/** Executions before the measured ones: caches warm, the plan built. */
 const WARM_UP = 20;
 
 interface Statement {

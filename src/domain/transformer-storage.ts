@@ -1,6 +1,6 @@
 /**
  * Read access to class-transformer's decorator metadata, which its public API does not expose:
- * the replay fast path ({@link plainToEvent}) and the serializer's JSON fast path use it to tell
+ * the replay fast path (`plainToEvent`) and the serializer's JSON fast path use it to tell
  * the classes they may handle themselves from those class-transformer must handle.
  */
 
