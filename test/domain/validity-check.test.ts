@@ -22,12 +22,12 @@ import {
   type ValidatorConstraintInterface,
 } from 'class-validator';
 import fc from 'fast-check';
-import { assertValidEvent, isValid } from '../../src/domain/event-validator';
+import { assertValidEvent, isValid } from '../../src/domain/codec/event-validator';
 import {
   createValidityCheck,
   type ConstraintMetadataLike,
   type ValidationMetadataLike,
-} from '../../src/domain/validity-check';
+} from '../../src/domain/codec/validity-check';
 import { InvalidEventError } from '../../src';
 
 /** Passes only when class-validator's arguments reach the constraint as class-validator sends them. */

@@ -10,7 +10,7 @@ import {
   DomainEvent,
   InvalidEventError,
 } from '../../src/domain';
-import { EventSerializer } from '../../src/domain/event-serializer';
+import { EventSerializer } from '../../src/domain/codec/event-serializer';
 import { AggregateTestFixture } from '../../src/testing';
 
 @DomainEvent('Test.Fixture.Created')

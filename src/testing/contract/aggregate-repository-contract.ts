@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
-import type { AggregateRepository } from '../../domain/aggregate-repository';
+import type { AggregateRepository } from '../../domain/repository/aggregate-repository';
 import { AggregateNotFoundError } from '../../domain/errors/aggregate-not-found-error';
 import { AggregateTypeMismatchError } from '../../domain/errors/aggregate-type-mismatch-error';
 import { ConcurrencyError } from '../../domain/errors/concurrency-error';
