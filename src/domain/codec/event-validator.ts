@@ -58,8 +58,6 @@ interface MetadataStorageLike {
   ): unknown[];
   groupByPropertyName(metadatas: unknown[]): unknown;
   getTargetValidatorConstraints(target: unknown): ConstraintMetadataLike[];
-  addValidationMetadata(metadata: unknown): void;
-  addConstraintMetadata(metadata: unknown): void;
 }
 interface ExecutorLike {
   metadataStorage: MetadataStorageLike;
@@ -71,8 +69,7 @@ interface ExecutorLike {
 type ExecutorClass = new (validator: Validator, options: ValidatorOptions) => ExecutorLike;
 
 const storage = getMetadataStorage() as unknown as MetadataStorageLike;
-const metadataGeneration = watchGeneration(storage);
-const metadataOf = memoizedMetadata(storage, metadataGeneration);
+const metadataOf = memoizedMetadata(storage);
 /**
  * True only when class-validator would report no error for the object (see
  * {@link createValidityCheck}); {@link assertValidEvent} asks it first and runs class-validator
@@ -81,58 +78,23 @@ const metadataOf = memoizedMetadata(storage, metadataGeneration);
 export const isValid = createValidityCheck({
   metadataOf: (type) => metadataOf(type) as ValidationMetadataLike[],
   constraintsOf: (constraintCls) => storage.getTargetValidatorConstraints(constraintCls),
-  generation: metadataGeneration,
-  containerStamp: watchContainer(),
+  containerStamp: tickStamp(),
 });
 const validate = buildValidate();
 
 /**
- * A counter bumped whenever class-validator's storage receives metadata, so memoized lookups
- * are recomputed when a class (or a property of a known class) is decorated later.
+ * A stamp that changes once per tick: class-validator's container may hand out other constraint
+ * instances after a `useContainer()` call or when a DI container changes its answer, and neither
+ * can be observed without patching class-validator, so instances are asked for again on the next
+ * tick.
  */
-function watchGeneration(target: MetadataStorageLike): () => number {
-  let generation = 0;
-  const addValidation = target.addValidationMetadata;
-  const addConstraint = target.addConstraintMetadata;
-  target.addValidationMetadata = function (this: MetadataStorageLike, metadata: unknown) {
-    generation += 1;
-    addValidation.call(this, metadata);
-  };
-  target.addConstraintMetadata = function (this: MetadataStorageLike, metadata: unknown) {
-    generation += 1;
-    addConstraint.call(this, metadata);
-  };
-  return () => generation;
-}
-
-/**
- * A stamp that changes whenever class-validator's container may hand out other constraint
- * instances: on every `useContainer()` call made through class-validator's CommonJS exports
- * (what `import { useContainer } from 'class-validator'` compiles to), and once per tick, for a
- * call that bypasses them (an ES module binding taken before this module loaded).
- */
-function watchContainer(): () => number {
+function tickStamp(): () => number {
   let stamp = 0;
   let scheduled = false;
   const nextTick = (): void => {
     scheduled = false;
     stamp += 1;
   };
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const container = require('class-validator/cjs/container') as {
-      useContainer?: (...args: unknown[]) => unknown;
-    };
-    const useContainer = container.useContainer;
-    if (typeof useContainer === 'function') {
-      container.useContainer = function (this: unknown, ...args: unknown[]) {
-        stamp += 1;
-        return useContainer.apply(this, args);
-      };
-    }
-  } catch {
-    // Not watchable: the per-tick stamp still applies.
-  }
   return () => {
     if (!scheduled) {
       scheduled = true;
@@ -142,18 +104,15 @@ function watchContainer(): () => number {
   };
 }
 
-/** class-validator's metadata lookup for an object of `type` (no groups), memoized per class. */
-function memoizedMetadata(
-  target: MetadataStorageLike,
-  generation: () => number,
-): (type: unknown) => unknown[] {
-  let byClass = new Map<unknown, unknown[]>();
-  let seen = generation();
+/**
+ * class-validator's metadata lookup for an object of `type` (no groups), read at the class's
+ * first validation and kept: decorators have all run by the time an instance of the class
+ * exists. A rule added to a class later, with `registerDecorator` on an already validated class,
+ * is not seen.
+ */
+function memoizedMetadata(target: MetadataStorageLike): (type: unknown) => unknown[] {
+  const byClass = new Map<unknown, unknown[]>();
   return (type) => {
-    if (generation() !== seen) {
-      byClass = new Map();
-      seen = generation();
-    }
     let metadatas = byClass.get(type);
     if (!metadatas) {
       metadatas = target.getTargetValidationMetadatas(type, undefined, false, false, undefined);
@@ -167,7 +126,7 @@ function memoizedMetadata(
  * class-validator's `validateSync`, minus its per-call cost: for every object it collects the
  * class's metadata by scanning every validated class in the process (an `instanceof` per class)
  * and regroups it. Events are validated on every raise and every replayed row, so the lookup is
- * memoized per class, recomputed whenever metadata is added to the storage. Validation itself,
+ * memoized per class (see {@link memoizedMetadata}). Validation itself,
  * and every error it reports, is class-validator's own. Falls back to plain `validateSync` if a
  * future class-validator moves these internals.
  */

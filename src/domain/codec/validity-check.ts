@@ -20,8 +20,10 @@ import { compilePlan, type CompiledCheck } from './validity-plan-compiler';
  * class-validator asks its container for every value it checks, and its own container finds an
  * instance by a linear search over every constraint class the process has declared (one per
  * decorator use): that search cost a replayed event more than its constraints did. The check
- * asks once per {@link ValidityCheckSource.containerStamp} instead: again after every
- * `useContainer()` call and on every tick.
+ * asks once per {@link ValidityCheckSource.containerStamp} instead, which changes on every tick:
+ * a `useContainer()` call applies from the next tick.
+ *
+ * Plans are built from class-validator's public metadata at a class's first check and kept.
  */
 
 /** The parts of class-validator's `ValidationMetadata` read here. */
@@ -55,12 +57,9 @@ export interface ValidityCheckSource {
   /** The metadata class-validator's executor uses for an object of this class (no groups). */
   metadataOf(type: unknown): readonly ValidationMetadataLike[];
   constraintsOf(constraintCls: unknown): readonly ConstraintMetadataLike[];
-  /** Changes whenever metadata is added, so plans built earlier are dropped. */
-  generation(): number;
   /**
    * Changes whenever the constraint instances class-validator's container hands out may have
-   * changed: on every `useContainer()` call, and at least once per tick (for a container set
-   * by a path that cannot be watched). Instances are asked for again when it changes.
+   * changed (at least once per tick). Instances are asked for again when it changes.
    */
   containerStamp(): number;
 }
@@ -121,22 +120,14 @@ export function createValidityCheck(
 ): (object: object) => boolean {
   const compile = options.compile ?? true;
   // Null: the class uses something this check does not model.
-  let plans = new Map<unknown, ClassPlan | null>();
-  let generation = source.generation();
+  const plans = new Map<unknown, ClassPlan | null>();
 
   // The class asked for last, and its plan: a replay checks the same few classes in a row.
   let lastType: unknown;
   let lastPlan: ClassPlan | null = null;
 
   const planOf = (type: unknown): ClassPlan | null => {
-    const current = source.generation();
-    if (current !== generation) {
-      plans = new Map();
-      generation = current;
-      lastType = undefined;
-    } else if (type === lastType) {
-      return lastPlan;
-    }
+    if (type === lastType) return lastPlan;
     let plan = plans.get(type);
     if (plan === undefined) {
       plan = buildPlan(source, type);
