@@ -1,4 +1,5 @@
 import type { EventClass } from './event-class';
+import { inferredConversion, type Conversion } from './inferred-type';
 import {
   hasMetadata,
   transformerStorage,
@@ -12,8 +13,7 @@ import {
  * `@Type` properties it builds itself and which it leaves to class-transformer.
  */
 
-/** What a property declared with `@Type` becomes: a Date, or an instance of a class. */
-export type Conversion = DateConstructor | EventClass;
+export type { Conversion } from './inferred-type';
 
 /** A property declared with `@Type` that plainToEvent converts itself. */
 export interface TypedProperty {
@@ -36,6 +36,33 @@ export interface EventRecipe {
   readonly skipped: ReadonlySet<string> | undefined;
   /** The properties declared with `@Type`; undefined when there are none. */
   readonly typed: ReadonlyMap<string, TypedProperty> | undefined;
+  /**
+   * What the `design:type` of each property without `@Type` implies (see
+   * {@link inferredConversion}), filled as payload keys are met; null where nothing is inferred.
+   */
+  readonly inferred: Map<string, Conversion | null>;
+}
+
+// Payload keys are data: only short keys are remembered, and only so many per class.
+const MAX_INFERRED_KEYS = 1000;
+const MAX_INFERRED_KEY_LENGTH = 64;
+
+/**
+ * The conversion `key` gets on the way back from JSON when it has no `@Type`: what its
+ * `design:type` implies, or undefined.
+ */
+export function inferredOf(
+  recipe: EventRecipe,
+  type: EventClass,
+  key: string,
+): Conversion | undefined {
+  const known = recipe.inferred.get(key);
+  if (known !== undefined) return known ?? undefined;
+  const found = inferredConversion(type, key);
+  if (key.length <= MAX_INFERRED_KEY_LENGTH && recipe.inferred.size < MAX_INFERRED_KEYS) {
+    recipe.inferred.set(key, found ?? null);
+  }
+  return found;
 }
 
 const recipes = new WeakMap<EventClass, EventRecipe>();
@@ -57,7 +84,12 @@ export function recipeOf(type: EventClass): EventRecipe {
   return recipe;
 }
 
-const ASSUMED_FAST: EventRecipe = { fast: true, skipped: undefined, typed: undefined };
+const ASSUMED_FAST: EventRecipe = {
+  fast: true,
+  skipped: undefined,
+  typed: undefined,
+  inferred: new Map(),
+};
 
 function workOut(type: EventClass, worked: Map<EventClass, EventRecipe>): EventRecipe {
   const known = recipes.get(type) ?? worked.get(type);
@@ -75,6 +107,7 @@ function workOut(type: EventClass, worked: Map<EventClass, EventRecipe>): EventR
       ]),
     skipped: skippedKeys(type),
     typed: typed === null || typed.size === 0 ? undefined : typed,
+    inferred: new Map(),
   };
   worked.set(type, recipe);
   return recipe;

@@ -5,6 +5,9 @@ import { InvalidEventError, type StoredEventLocation } from '../errors/invalid-e
 import { assertValidEvent } from './event-validator';
 import { eventRegistry, type EventRegistry } from './event-registry';
 import { plainToEvent } from './plain-to-event';
+import type { EventClass } from './event-class';
+import { EventDecodingError } from '../errors/event-decoding-error';
+import { TesseraError } from '../errors/tessera-error';
 import { serializesLikeJson } from './serializes-like-json';
 import { isoStringOf } from './iso-time';
 
@@ -77,10 +80,32 @@ export class EventSerializer {
         location,
       );
     }
-    const event = plainToEvent(info.type, payload as Record<string, unknown>);
-    assertValidEvent(event, eventType, location);
-    return event;
+    return decodeEvent(info.type, eventType, payload as Record<string, unknown>, location);
   }
+}
+
+/**
+ * Builds an event of `type` from a parsed payload object and validates it: what every load does
+ * with a stored event, and what the first raise of each class checks against. A failure while
+ * building (a constructor or setter that throws) is an {@link EventDecodingError} naming the
+ * stored event.
+ */
+export function decodeEvent(
+  type: EventClass,
+  eventType: string,
+  payload: Record<string, unknown>,
+  location?: StoredEventLocation,
+): object {
+  let event: object;
+  try {
+    event = plainToEvent(type, payload);
+  } catch (error) {
+    if (error instanceof TesseraError) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new EventDecodingError(eventType, location, reason, { cause: error });
+  }
+  assertValidEvent(event, eventType, location);
+  return event;
 }
 
 // jsonb refuses both; JSON.stringify would write them as escapes PostgreSQL then rejects.

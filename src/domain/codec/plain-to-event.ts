@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import type { EventClass } from './event-class';
-import { recipeOf, type Conversion, type EventRecipe } from './event-recipe';
+import { inferredOf, recipeOf, type Conversion, type EventRecipe } from './event-recipe';
 
 /**
  * Builds an event instance from a freshly parsed payload, as `plainToInstance` would, without
@@ -28,8 +28,43 @@ export function plainToEvent<E extends object>(
   payload: Record<string, unknown>,
 ): E {
   const recipe = recipeOf(type);
-  if (!recipe.fast || !fits(recipe, payload)) return plainToInstance(type, payload) as E;
+  if (!recipe.fast || !fits(recipe, payload)) {
+    return withInferredTypes(type, recipe, plainToInstance(type, payload) as E);
+  }
   return build(type, recipe, payload) as E;
+}
+
+/**
+ * Converts, on an instance class-transformer built, the properties without `@Type` whose
+ * `design:type` names a Date or a class (class-transformer only reads `@Type`).
+ */
+function withInferredTypes<E extends object>(
+  type: EventClass,
+  recipe: EventRecipe,
+  instance: E,
+): E {
+  const properties = instance as Record<string, unknown>;
+  for (const key of Object.keys(properties)) {
+    if (recipe.typed?.has(key)) continue;
+    const to = inferredOf(recipe, type, key);
+    if (to !== undefined) properties[key] = convertInferred(to, properties[key]);
+  }
+  return instance;
+}
+
+/**
+ * A value as its inferred type gets it back: a string or number becomes a Date, a plain object an
+ * instance of the class (built as an event is, so its own properties are converted too). Anything
+ * else is kept for validation to judge.
+ */
+function convertInferred(to: Conversion, value: unknown): unknown {
+  if (value === null || value === undefined) return value;
+  if (to === Date) {
+    return typeof value === 'string' || typeof value === 'number' ? new Date(value) : value;
+  }
+  if (typeof value !== 'object' || Array.isArray(value)) return value;
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  return plainToEvent(to as EventClass, value as Record<string, unknown>);
 }
 
 /**
@@ -75,8 +110,10 @@ function build(
     if (typeof instance[key] === 'function') continue;
     const property = typed?.get(key);
     const value = payload[key];
-    if (property === undefined) instance[key] = value;
-    else if (Array.isArray(value)) instance[key] = value.map((e) => convert(property.to, e));
+    if (property === undefined) {
+      const to = inferredOf(recipe, type, key);
+      instance[key] = to === undefined ? value : convertInferred(to, value);
+    } else if (Array.isArray(value)) instance[key] = value.map((e) => convert(property.to, e));
     else instance[key] = convert(property.to, value);
   }
   return instance;

@@ -1,14 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { instanceToPlain, plainToInstance } from 'class-transformer';
+import { instanceToPlain } from 'class-transformer';
 import { InvalidAggregateIdError } from '../errors/invalid-aggregate-id-error';
 import { MissingEventHandlerError } from '../errors/missing-event-handler-error';
 import { eventToJson } from '../codec/event-serializer';
 import { assertValidEvent } from '../codec/event-validator';
+import { checkEventClassOnce } from '../codec/first-raise-check';
+import { plainToEvent } from '../codec/plain-to-event';
+import type { EventClass as ValueClass } from '../codec/event-class';
+import { snapshotPolicyOf } from './aggregate.decorator';
+import { checkSnapshotOnce } from './snapshot-check';
 import type { UncommittedEvent } from './event-envelope';
 import { findEventHandler } from './apply.decorator';
 import type { EventClass } from '../codec/event-class';
 import { eventRegistry } from '../codec/event-registry';
 import { isUuid } from './uuid';
+
+// Aggregate classes whose snapshot was checked at a first raise (see checkSnapshotOnce).
+const snapshotCheckedAtRaise = new WeakSet<object>();
 
 /**
  * Base class of event-sourced aggregates. State changes only through events: a command method
@@ -50,14 +58,19 @@ export abstract class AggregateRoot {
    * Validates an event (class-validator), applies it through its `@Apply` handler and records it
    * as uncommitted, with its JSON taken now. An invalid event throws `InvalidEventError`, an event
    * without a handler `MissingEventHandlerError`, a value JSON cannot hold
-   * `UnserializableEventError`; in every case nothing is applied or recorded.
+   * `UnserializableEventError`; in every case nothing is applied or recorded. The first raise of
+   * each event class also decodes its JSON as a load would and throws `EventRoundTripError`,
+   * recording nothing, unless that gives back an equal event (for an aggregate with a snapshot
+   * policy, its snapshot is checked the same way after the event is applied).
    */
   protected raise(event: object): void {
     const info = eventRegistry.infoOf(event);
     const handler = this.#handlerFor(event, info.name);
     assertValidEvent(event, info.name);
     const json = eventToJson(event, info.name);
+    checkEventClassOnce(event, info.name, json);
     handler.call(this, event);
+    if (snapshotPolicyOf(this.constructor)) checkSnapshotOnce(this, snapshotCheckedAtRaise);
     this.#uncommitted.push({
       eventId: randomUUID(),
       version: this.#version + this.#uncommitted.length + 1,
@@ -123,9 +136,13 @@ export abstract class AggregateRoot {
 
   /**
    * The aggregate's state for a snapshot: by default its own enumerable fields except `id`, as
-   * class-transformer turns them into plain JSON (so nested value objects need `@Type`, bigints
-   * `@BigIntProperty()`, like event properties). Override together with
-   * {@link AggregateRoot.restoreSnapshot} for a custom shape.
+   * class-transformer turns them into plain JSON. On the way back, as for event properties,
+   * Dates and value objects come back as such when their field is typed `Date` or a class and
+   * carries a decorator (so TypeScript emits its type), or has `@Type`; bigints need
+   * `@BigIntProperty()`. The first snapshot of each class is checked to restore equal state
+   * (`EventRoundTripError` otherwise). Override together with
+   * {@link AggregateRoot.restoreSnapshot} for a custom shape; state kept in `#private` fields is
+   * not part of the default snapshot.
    */
   toSnapshot(): object {
     const { id: _id, ...state } = instanceToPlain(this) as Record<string, unknown>;
@@ -145,10 +162,10 @@ export abstract class AggregateRoot {
     if (!Number.isInteger(version) || version < 1) {
       throw new RangeError(`snapshot version must be a positive integer, got ${version}`);
     }
-    const restored = plainToInstance(this.constructor as new () => object, state) as Record<
-      string,
-      unknown
-    >;
+    const restored = plainToEvent(
+      this.constructor as ValueClass,
+      state as Record<string, unknown>,
+    ) as Record<string, unknown>;
     for (const key of Object.keys(restored)) {
       if (key !== 'id') (this as Record<string, unknown>)[key] = restored[key];
     }

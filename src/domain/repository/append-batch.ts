@@ -6,6 +6,10 @@ import { isoStringOf } from '../codec/iso-time';
 import { eventRegistry } from '../codec/event-registry';
 import { aggregateTypeName, snapshotPolicyOf } from '../model/aggregate.decorator';
 import { UnserializableEventError } from '../errors/unserializable-event-error';
+import { checkSnapshotOnce } from '../model/snapshot-check';
+
+// Aggregate classes whose snapshot was checked at a first save that wrote one.
+const snapshotCheckedAtSave = new WeakSet<object>();
 
 /** One row to append, fully serialized. */
 export interface PendingRow {
@@ -113,6 +117,7 @@ function pendingSnapshot(
   if (Math.floor(to / policy.every) <= Math.floor(aggregate.snapshotVersion / policy.every)) {
     return undefined;
   }
+  checkSnapshotOnce(aggregate, snapshotCheckedAtSave);
   let stateJson: string;
   try {
     stateJson = JSON.stringify(aggregate.toSnapshot());
