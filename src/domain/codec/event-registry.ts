@@ -9,6 +9,8 @@ export interface EventTypeInfo<E extends object = object> {
   /** The payload schema version written with new events (for upcasting old ones). */
   readonly version: number;
   readonly type: EventClass<E>;
+  /** The file the class was decorated in, when known (see {@link EventRegistry.register}). */
+  readonly definedIn?: string;
 }
 
 const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_.:-]{0,254}$/;
@@ -21,8 +23,17 @@ export class EventRegistry {
   readonly #byName = new Map<string, EventTypeInfo>();
   readonly #byClass = new Map<EventClass, EventTypeInfo>();
 
-  /** Registers a class; rejects a name or class that is already registered. */
-  register<E extends object>(type: EventClass<E>, name: string, version: number): EventTypeInfo<E> {
+  /**
+   * Registers a class; rejects a name or class that is already registered. A class of the same
+   * name decorated in the same file (`definedIn`) replaces the earlier one: that is a test
+   * watcher evaluating the module again, not a second class claiming the name.
+   */
+  register<E extends object>(
+    type: EventClass<E>,
+    name: string,
+    version: number,
+    definedIn?: string,
+  ): EventTypeInfo<E> {
     if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
       throw new RegistrationError(
         `event type name ${JSON.stringify(name)} on ${type.name} is invalid: use 1-255 characters, a letter first, then letters, digits, '_', '.', ':' or '-'`,
@@ -34,7 +45,17 @@ export class EventRegistry {
       );
     }
     const existing = this.#byName.get(name);
-    if (existing) {
+    if (
+      existing &&
+      existing.type !== type &&
+      definedIn !== undefined &&
+      existing.definedIn === definedIn &&
+      existing.type.name === type.name
+    ) {
+      this.#byClass.delete(existing.type);
+      this.#byName.delete(name);
+      if (this.#lastName === name) this.#lastName = undefined;
+    } else if (existing) {
       throw new RegistrationError(
         `event type name "${name}" is already used by class ${existing.type.name}; ${type.name} needs another name`,
       );
@@ -43,7 +64,7 @@ export class EventRegistry {
     if (again) {
       throw new RegistrationError(`class ${type.name} is already registered as "${again.name}"`);
     }
-    const info: EventTypeInfo<E> = Object.freeze({ name, version, type });
+    const info: EventTypeInfo<E> = Object.freeze({ name, version, type, definedIn });
     this.#byName.set(name, info);
     this.#byClass.set(type, info);
     return info;

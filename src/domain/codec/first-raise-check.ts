@@ -1,5 +1,6 @@
 import type { EventClass } from './event-class';
 import { decodeEvent } from './event-serializer';
+import { plainToEvent } from './plain-to-event';
 import { assertRoundTrips } from './round-trip-check';
 
 const checked = new WeakSet<EventClass>();
@@ -14,11 +15,14 @@ const checked = new WeakSet<EventClass>();
 export function checkEventClassOnce(event: object, eventType: string, json: string): void {
   const type = event.constructor as EventClass;
   if (checked.has(type)) return;
+  const parsed = (): Record<string, unknown> => JSON.parse(json) as Record<string, unknown>;
   assertRoundTrips(
     `event "${eventType}"`,
     event,
-    () => decodeEvent(type, eventType, JSON.parse(json) as Record<string, unknown>),
+    () => decodeEvent(type, eventType, parsed()),
     true,
+    undefined,
+    () => plainToEvent(type, parsed()),
   );
   checked.add(type);
 }

@@ -1,6 +1,7 @@
 import { getMetadataStorage } from 'class-validator';
 import { EventRoundTripError } from '../errors/event-round-trip-error';
 import { TesseraError } from '../errors/tessera-error';
+import { EventDecodingError } from '../errors/event-decoding-error';
 
 /** A property whose value differs between what was raised and what a load gives back. */
 interface Difference {
@@ -21,6 +22,8 @@ interface Difference {
  * @param validated whether loads validate the value (events: yes; snapshots: no), so that nested
  *   rules without `@ValidateNested()` are refused
  * @param ignored root keys left out of the comparison (an aggregate's `id`)
+ * @param rebuilt when `readBack` fails, the value rebuilt without validation, to name the
+ *   property that would fail (a Date read back as a string fails `@IsDate()`)
  */
 export function assertRoundTrips(
   subject: string,
@@ -28,6 +31,7 @@ export function assertRoundTrips(
   readBack: () => object,
   validated: boolean,
   ignored: ReadonlySet<string> = new Set(),
+  rebuilt?: () => object,
 ): void {
   const unchecked = validated ? uncheckedNested(original, '', new Set()) : undefined;
   if (unchecked) {
@@ -46,6 +50,18 @@ export function assertRoundTrips(
     decoded = readBack();
   } catch (error) {
     if (error instanceof EventRoundTripError) throw error;
+    const found = rebuiltDifference(original, ignored, rebuilt);
+    if (found) {
+      throw new EventRoundTripError(
+        subject,
+        found.className,
+        found.path,
+        describe(found.written),
+        describe(found.readBack),
+        fixFor(found),
+        { cause: error },
+      );
+    }
     const reason = error instanceof Error ? error.message : String(error);
     throw new EventRoundTripError(
       subject,
@@ -53,7 +69,7 @@ export function assertRoundTrips(
       '',
       describe(original),
       `a failure while reading it back (${reason})`,
-      error instanceof TesseraError
+      error instanceof TesseraError && !(error instanceof EventDecodingError)
         ? 'declare the property types so the stored JSON converts back (see the error)'
         : /BigInt/.test(reason)
           ? 'add @BigIntProperty() to each bigint property'
@@ -72,6 +88,19 @@ export function assertRoundTrips(
       describe(difference.readBack),
       fixFor(difference),
     );
+  }
+}
+
+function rebuiltDifference(
+  original: object,
+  ignored: ReadonlySet<string>,
+  rebuilt: (() => object) | undefined,
+): Difference | undefined {
+  if (!rebuilt) return undefined;
+  try {
+    return firstDifference(original, rebuilt(), '', original, ignored, new Set());
+  } catch {
+    return undefined;
   }
 }
 

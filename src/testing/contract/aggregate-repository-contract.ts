@@ -10,6 +10,7 @@ import { InvalidAggregateIdError } from '../../domain/errors/invalid-aggregate-i
 import { InvalidMetadataError } from '../../domain/errors/invalid-metadata-error';
 import { ContractCounter, ContractOther } from './contract-aggregate';
 import type { ContractTestRunner } from './contract-test-runner';
+import { roundTripContract } from './round-trip-contract';
 
 /**
  * The behaviour every `AggregateRepository` must have, as a test suite for any runner: pass your
@@ -39,6 +40,8 @@ export function aggregateRepositoryContract(
     runner.it(title, async () => test(await factory()));
 
   describe(`${name} (repository contract)`, () => {
+    describe('round trips', () => roundTripContract(it));
+
     async function created(repository: AggregateRepository, total = 0): Promise<ContractCounter> {
       const counter = ContractCounter.create(randomUUID(), 'c');
       for (let i = 0; i < total; i++) counter.increment();
