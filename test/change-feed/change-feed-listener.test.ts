@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
+import { pgClientConfigOf } from '../../src/infrastructure/change-feed/pg-client-config';
 import {
   ChangeFeedListener,
   ChangeFeedNotifier,
@@ -7,7 +8,6 @@ import {
   FEED_START,
   OrderedEventReader,
   OrderedFeedSubscription,
-  pgClientConfigOf,
 } from '../../src';
 import { Sensor } from './support/feed-test-events';
 import { eventually, useScratchDatabase } from './support/scratch-database';

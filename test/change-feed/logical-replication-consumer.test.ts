@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { pgClientConfigOf } from '../../src/infrastructure/change-feed/pg-client-config';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { ClientConfig } from 'pg';
@@ -7,7 +8,6 @@ import {
   CDC_ROLE,
   EventRepository,
   LogicalReplicationConsumer,
-  pgClientConfigOf,
   type ReplicatedTransaction,
   type ReplicationHandler,
 } from '../../src';

@@ -23,7 +23,6 @@ export interface SerializedEvent {
 export interface EventSerializerOptions {
   /** Largest payload accepted, in bytes of JSON text (UTF-8). Default 1 MiB. */
   readonly maxPayloadBytes?: number;
-  readonly registry?: EventRegistry;
 }
 
 /**
@@ -43,7 +42,7 @@ export class EventSerializer {
       throw new TypeError(`maxPayloadBytes must be an integer of at least 2, got ${max}`);
     }
     this.maxPayloadBytes = max;
-    this.#registry = options.registry ?? eventRegistry;
+    this.#registry = eventRegistry;
   }
 
   /** Serializes one event; throws `UnregisteredEventError` or {@link UnserializableEventError}. */
