@@ -18,7 +18,8 @@ export class ResultSet {
   /** Records one round. */
   add(scenario: string, contender: ContenderName, result: ChildResult): void {
     let byContender = this.#results.get(scenario);
-    if (!byContender) this.#results.set(scenario, (byContender = new Map()));
+    if (!byContender)
+      this.#results.set(scenario, (byContender = new Map<ContenderName, ChildResult[]>()));
     const rounds = byContender.get(contender) ?? [];
     rounds.push(result);
     byContender.set(contender, rounds);

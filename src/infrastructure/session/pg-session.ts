@@ -63,7 +63,7 @@ export class PgSession {
   /** Runs a read and returns its rows. */
   async query<R>(sql: NamedSql, params: readonly unknown[], manager?: EntityManager): Promise<R[]> {
     if (manager) {
-      const rows = (await manager.query(sql.text, params as unknown[])) as unknown[];
+      const rows = await manager.query<unknown[]>(sql.text, params as unknown[]);
       return (sql.columns ? rows.map((row) => asArray(row, sql.columns!)) : rows) as R[];
     }
     return this.withClient((client) => this.#run<R>(client, sql, params));
@@ -178,8 +178,11 @@ export class PgSession {
         if (error) {
           if (typeof error === 'object') fromPg.add(error);
           reject(error);
-        } else if (failure) reject(failure.error);
-        else resolve(count);
+        } else if (failure) {
+          // What a fold handler threw reaches the caller as it was thrown.
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+          reject(failure.error);
+        } else resolve(count);
       });
       // pg emits rows from its socket reader: an exception thrown here would escape into it.
       query.on('row', (row: R, result: { rows: unknown[] }) => {
