@@ -69,6 +69,40 @@ class Typed {
   }
 }
 
+@DomainEvent('Test.FirstRaise.Closed')
+class Closed {
+  @IsOptional() @IsDate() readonly closedOn: Date | null;
+  readonly note?: Date;
+  constructor(closedOn: Date | null, note?: Date) {
+    this.closedOn = closedOn;
+    this.note = note;
+  }
+}
+
+@DomainEvent('Test.FirstRaise.Ticked')
+class Ticked {
+  @IsOptional() @IsDate() readonly at?: Date;
+  constructor(at?: Date) {
+    this.at = at;
+  }
+}
+
+/** A snapshotted aggregate whose Date field has no decorator: null until a tick sets it. */
+@Aggregate('Test.FirstRaise.Clock', { snapshotEvery: 5 })
+class Clock extends AggregateRoot {
+  ticks = 0;
+  lastTick: Date | null = null;
+  labels: string[] = [];
+  tick(at?: Date): void {
+    this.raise(new Ticked(at));
+  }
+  @Apply(Ticked) protected onTicked(e: Ticked): void {
+    this.ticks += 1;
+    this.labels.push(`tick ${this.ticks}`);
+    if (e.at) this.lastTick = e.at;
+  }
+}
+
 @Aggregate('Test.FirstRaise.Shop')
 class Shop extends AggregateRoot {
   seen: object[] = [];
@@ -85,6 +119,9 @@ class Shop extends AggregateRoot {
     this.seen.push(e);
   }
   @Apply(Prices) protected onPrices(e: object): void {
+    this.seen.push(e);
+  }
+  @Apply(Closed) protected onClosed(e: object): void {
     this.seen.push(e);
   }
   @Apply(Typed) protected onTyped(e: object): void {
@@ -145,6 +182,43 @@ describe('AggregateRoot.raise: the first raise of each event class round-trips i
     shop.record(new Typed(AT, new Money(1), [new Money(2)], 3n));
     shop.record(new Typed(AT, new Money(4), [], 5n));
     expect(shop.getUncommittedEvents()).to.have.length(2);
+  });
+
+  it('checks later raises until each property passed with a value: a Date after a null is refused', () => {
+    const shop = new Shop();
+    shop.record(new Closed(null));
+    const error = refusal(new Closed(AT));
+    expect(error.path).to.equal('closedOn');
+    expect(error.fix).to.contain('@Type(() => Date)');
+    expect(shop.getUncommittedEvents()).to.have.length(1);
+  });
+
+  it('refuses a Date in an undecorated optional property first raised undefined', () => {
+    const error = refusal(new Closed(null, AT));
+    expect(error.path).to.equal('note');
+  });
+
+  it('checks a snapshotted class until every field had a value, and puts back a refused raise', () => {
+    const clock = new Clock();
+    clock.tick();
+    clock.tick();
+    expect(clock.ticks).to.equal(2);
+    const error = (() => {
+      try {
+        clock.tick(AT);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).to.be.instanceOf(EventRoundTripError);
+    expect((error as EventRoundTripError).subject).to.equal('snapshot of "Test.FirstRaise.Clock"');
+    expect((error as EventRoundTripError).path).to.equal('lastTick');
+    // Nothing of the refused raise is left: not its event, nor what its handler changed.
+    expect(clock.getUncommittedEvents()).to.have.length(2);
+    expect(clock.ticks).to.equal(2);
+    expect(clock.lastTick).to.equal(null);
+    expect(clock.labels).to.deep.equal(['tick 1', 'tick 2']);
   });
 
   it('keeps refusing a class that failed: only a class that passed is not checked again', () => {

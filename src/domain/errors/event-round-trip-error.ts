@@ -25,8 +25,9 @@ export class EventRoundTripError extends TesseraError {
     options?: { cause?: unknown },
   ) {
     super(
-      `${subject} would not load back as it was raised: ${path === '' ? 'the value' : path} ` +
-        `(in ${className}) is ${written} when raised but ${readBack} when read back. Fix: ${fix}`,
+      `${subject} would not load back as it was raised: ` +
+        `${path === '' ? `${className} as a whole` : `${path} (in ${className})`} is ${written} ` +
+        `when raised but ${readBack} when read back. Fix: ${fix}`,
       options,
     );
   }

@@ -4,19 +4,19 @@ import { InvalidAggregateIdError } from '../errors/invalid-aggregate-id-error';
 import { MissingEventHandlerError } from '../errors/missing-event-handler-error';
 import { eventToJson } from '../codec/event-serializer';
 import { assertValidEvent } from '../codec/event-validator';
-import { checkEventClassOnce } from '../codec/first-raise-check';
+import { checkEventClass } from '../codec/first-raise-check';
 import { plainToEvent } from '../codec/plain-to-event';
 import type { EventClass as ValueClass } from '../codec/event-class';
 import { snapshotPolicyOf } from './aggregate.decorator';
-import { checkSnapshotOnce } from './snapshot-check';
+import { snapshotChecks } from './snapshot-check';
+import { copyState, restoreState } from './state-copy';
 import type { UncommittedEvent } from './event-envelope';
 import { findEventHandler } from './apply.decorator';
 import type { EventClass } from '../codec/event-class';
 import { eventRegistry } from '../codec/event-registry';
 import { isUuid } from './uuid';
 
-// Aggregate classes whose snapshot was checked at a first raise (see checkSnapshotOnce).
-const snapshotCheckedAtRaise = new WeakSet<object>();
+const ID_ONLY = new Set(['id']);
 
 /**
  * Base class of event-sourced aggregates. State changes only through events: a command method
@@ -58,19 +58,33 @@ export abstract class AggregateRoot {
    * Validates an event (class-validator), applies it through its `@Apply` handler and records it
    * as uncommitted, with its JSON taken now. An invalid event throws `InvalidEventError`, an event
    * without a handler `MissingEventHandlerError`, a value JSON cannot hold
-   * `UnserializableEventError`; in every case nothing is applied or recorded. The first raise of
-   * each event class also decodes its JSON as a load would and throws `EventRoundTripError`,
-   * recording nothing, unless that gives back an equal event (for an aggregate with a snapshot
-   * policy, its snapshot is checked the same way after the event is applied).
+   * `UnserializableEventError`; in every case nothing is applied or recorded. The first raises of
+   * each event class (until each of its properties was seen with a value) also decode its JSON as
+   * a load would and throw `EventRoundTripError`, recording nothing, unless that gives back an
+   * equal event; for an aggregate with a snapshot policy, its snapshot is checked the same way
+   * after the event is applied, and its fields are put back if the check refuses.
    */
   protected raise(event: object): void {
     const info = eventRegistry.infoOf(event);
     const handler = this.#handlerFor(event, info.name);
     assertValidEvent(event, info.name);
     const json = eventToJson(event, info.name);
-    checkEventClassOnce(event, info.name, json);
+    checkEventClass(event, info.name, json);
+    // While its snapshot is not yet proven to restore every field, a snapshotted class's state
+    // is checked after the handler, and put back if the check refuses the raise.
+    const before =
+      snapshotPolicyOf(this.constructor) && !snapshotChecks.settled(this.constructor)
+        ? copyState(this, ID_ONLY)
+        : undefined;
     handler.call(this, event);
-    if (snapshotPolicyOf(this.constructor)) checkSnapshotOnce(this, snapshotCheckedAtRaise);
+    if (before) {
+      try {
+        snapshotChecks.check(this);
+      } catch (error) {
+        restoreState(this, before, ID_ONLY);
+        throw error;
+      }
+    }
     this.#uncommitted.push({
       eventId: randomUUID(),
       version: this.#version + this.#uncommitted.length + 1,

@@ -1,3 +1,4 @@
+import { CheckCoverage } from '../codec/check-coverage';
 import { assertRoundTrips } from '../codec/round-trip-check';
 import type { AggregateClass, AggregateRoot } from './aggregate-root';
 import { aggregateTypeName } from './aggregate.decorator';
@@ -7,24 +8,37 @@ const ID_ONLY = new Set(['id']);
 /**
  * Checks that an aggregate's snapshot restores its state: `toSnapshot()` through JSON into
  * `restoreSnapshot()` of a new instance must give equal fields (Dates, nested instances,
- * bigints, arrays), else `EventRoundTripError` names the field and the fix. Run once per class
- * and `checked` set: at the first raise of an aggregate class with a snapshot policy, and again at
- * its first snapshot, when more of its state is filled in.
+ * bigints, arrays), else `EventRoundTripError` names the field and the fix. Each class is checked
+ * until every one of its fields has passed with a value ({@link CheckCoverage}): after its raises
+ * and at the snapshots its saves write.
  */
-export function checkSnapshotOnce(aggregate: AggregateRoot, checked: WeakSet<object>): void {
-  const type = aggregate.constructor as AggregateClass;
-  if (checked.has(type)) return;
-  assertRoundTrips(
-    `snapshot of "${aggregateTypeName(type)}"`,
-    aggregate,
-    () => {
-      const copy = new type(aggregate.id);
-      const json = JSON.stringify(aggregate.toSnapshot());
-      copy.restoreSnapshot(JSON.parse(json) as object, Math.max(1, aggregate.version));
-      return copy;
-    },
-    false,
-    ID_ONLY,
-  );
-  checked.add(type);
+export class SnapshotCheck {
+  readonly #coverage = new CheckCoverage();
+
+  /** True when the class needs no more checks. */
+  settled(type: object): boolean {
+    return this.#coverage.settled(type);
+  }
+
+  /** Throws `EventRoundTripError` when the aggregate's snapshot would not restore its state. */
+  check(aggregate: AggregateRoot): void {
+    const type = aggregate.constructor as AggregateClass;
+    if (this.#coverage.settled(type)) return;
+    assertRoundTrips(
+      `snapshot of "${aggregateTypeName(type)}"`,
+      aggregate,
+      () => {
+        const copy = new type(aggregate.id);
+        const json = JSON.stringify(aggregate.toSnapshot());
+        copy.restoreSnapshot(JSON.parse(json) as object, Math.max(1, aggregate.version));
+        return copy;
+      },
+      false,
+      ID_ONLY,
+    );
+    this.#coverage.passed(type, aggregate, ID_ONLY);
+  }
 }
+
+/** The checks of every snapshotted aggregate class in the process, at raise and at save. */
+export const snapshotChecks = new SnapshotCheck();

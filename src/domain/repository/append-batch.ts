@@ -6,10 +6,7 @@ import { isoStringOf } from '../codec/iso-time';
 import { eventRegistry } from '../codec/event-registry';
 import { aggregateTypeName, snapshotPolicyOf } from '../model/aggregate.decorator';
 import { UnserializableEventError } from '../errors/unserializable-event-error';
-import { checkSnapshotOnce } from '../model/snapshot-check';
-
-// Aggregate classes whose snapshot was checked at a first save that wrote one.
-const snapshotCheckedAtSave = new WeakSet<object>();
+import { snapshotChecks } from '../model/snapshot-check';
 
 /** One row to append, fully serialized. */
 export interface PendingRow {
@@ -118,7 +115,7 @@ function pendingSnapshot(
   if (Math.floor(to / policy.every) <= Math.floor(aggregate.snapshotVersion / policy.every)) {
     return undefined;
   }
-  checkSnapshotOnce(aggregate, snapshotCheckedAtSave);
+  snapshotChecks.check(aggregate);
   let stateJson: string;
   try {
     stateJson = JSON.stringify(aggregate.toSnapshot());
