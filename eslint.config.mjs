@@ -28,22 +28,6 @@ export default tseslint.config(
     },
   },
   {
-    // Tests not yet moved to the type-checked rules (rows TypeORM's query() returns untyped,
-    // async callbacks without await): being cleaned up; nothing else may be added here.
-    files: ['test/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-unsafe-assignment': 'off',
-      '@typescript-eslint/no-unsafe-member-access': 'off',
-      '@typescript-eslint/no-unsafe-call': 'off',
-      '@typescript-eslint/no-unsafe-return': 'off',
-      '@typescript-eslint/no-unsafe-argument': 'off',
-      '@typescript-eslint/require-await': 'off',
-      '@typescript-eslint/unbound-method': 'off',
-      '@typescript-eslint/only-throw-error': 'off',
-      '@typescript-eslint/no-base-to-string': 'off',
-    },
-  },
-  {
     // JavaScript files are not part of a TypeScript project: no type-aware rules there.
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,

@@ -42,8 +42,9 @@ describe('ChangeFeedListener and ChangeFeedNotifier (LISTEN/NOTIFY as a hint)', 
       from: FEED_START,
       pollIntervalMs,
       listener: withListener ? listener : undefined,
-      handler: async (page) => {
+      handler: (page) => {
         for (const event of page.events) delivered.add(event.aggregateId);
+        return Promise.resolve();
       },
     });
     subscription.start();

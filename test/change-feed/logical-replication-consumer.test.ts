@@ -45,7 +45,10 @@ describe('LogicalReplicationConsumer (pgoutput, wal_level=logical)', () => {
 
   it('delivers typed rows with payload and metadata as objects, transaction by transaction in commit order', async () => {
     const received: ReplicatedTransaction[] = [];
-    const c = consumer(async (txs) => void received.push(...txs));
+    const c = consumer((txs) => {
+      received.push(...txs);
+      return Promise.resolve();
+    });
     expect(await c.createSlot()).to.equal(true);
     expect(await c.createSlot()).to.equal(false);
     await c.start();
@@ -88,7 +91,10 @@ describe('LogicalReplicationConsumer (pgoutput, wal_level=logical)', () => {
 
   it('confirms to the slot exactly the end LSN of the last handled commit', async () => {
     const received: ReplicatedTransaction[] = [];
-    const c = consumer(async (txs) => void received.push(...txs));
+    const c = consumer((txs) => {
+      received.push(...txs);
+      return Promise.resolve();
+    });
     await c.createSlot();
     await c.start();
     const repository = new EventRepository(db.dataSource);
@@ -104,9 +110,7 @@ describe('LogicalReplicationConsumer (pgoutput, wal_level=logical)', () => {
 
   it('acknowledges nothing of a batch whose handler failed, and redelivers it on restart', async () => {
     const boom = new Error('handler failed');
-    const c = consumer(async () => {
-      throw boom;
-    });
+    const c = consumer(() => Promise.reject(boom));
     await c.createSlot();
     await c.start();
     const sensor = Sensor.register(randomUUID(), 'fails once');
@@ -120,7 +124,10 @@ describe('LogicalReplicationConsumer (pgoutput, wal_level=logical)', () => {
 
     const received: string[] = [];
     const again = consumer(
-      async (txs) => void received.push(...txs.flatMap((t) => t.events.map((e) => e.aggregateId))),
+      (txs) => {
+        received.push(...txs.flatMap((t) => t.events.map((e) => e.aggregateId)));
+        return Promise.resolve();
+      },
       {
         slotName: c.slotName,
       },
@@ -135,7 +142,7 @@ describe('LogicalReplicationConsumer (pgoutput, wal_level=logical)', () => {
       'CREATE TABLE IF NOT EXISTS received (event_id uuid NOT NULL, consumer text NOT NULL)',
     );
     const slotName = `feed_kill_${process.pid}`;
-    const first = consumer(async () => undefined, { slotName });
+    const first = consumer(() => Promise.resolve(), { slotName });
     await first.createSlot();
 
     const repository = new EventRepository(db.dataSource);
@@ -213,7 +220,7 @@ describe('LogicalReplicationConsumer (pgoutput, wal_level=logical)', () => {
   });
 
   it('reports the slot lag and drops the slot cleanly', async () => {
-    const c = consumer(async () => undefined);
+    const c = consumer(() => Promise.resolve());
     await c.createSlot();
     const before = await c.slotStatus();
     expect(before).to.include({ slotName: c.slotName, plugin: 'pgoutput', active: false });
@@ -244,8 +251,10 @@ describe('LogicalReplicationConsumer (pgoutput, wal_level=logical)', () => {
       url.password = 'cdc-secret';
       const received: string[] = [];
       const c = consumer(
-        async (txs) =>
-          void received.push(...txs.flatMap((t) => t.events.map((e) => e.aggregateId))),
+        (txs) => {
+          received.push(...txs.flatMap((t) => t.events.map((e) => e.aggregateId)));
+          return Promise.resolve();
+        },
         {
           connection: { connectionString: url.toString() },
         },

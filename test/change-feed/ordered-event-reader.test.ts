@@ -34,10 +34,11 @@ describe('OrderedEventReader', () => {
       from: FEED_START,
       batchSize: PAGE,
       pollIntervalMs: 5,
-      handler: async (page) => {
+      handler: (page) => {
         largestPage = Math.max(largestPage, page.events.length);
         for (const event of page.events) delivered.push(event.eventId);
         checkpoints.push(page.checkpoint);
+        return Promise.resolve();
       },
     });
 
@@ -196,7 +197,7 @@ describe('OrderedEventReader', () => {
     const sensors = await reader.readPage(start, { aggregateTypes: ['FeedTest.Sensor'] });
     expect(sensors.events.map((e) => e.eventType)).to.deep.equal([
       'FeedTest.SensorRegistered',
-      ...Array(5).fill('FeedTest.ReadingTaken'),
+      ...Array<string>(5).fill('FeedTest.ReadingTaken'),
     ]);
     const accounts = await reader.readPage(start, { eventTypes: ['BankAccount.AccountOpened'] });
     expect(accounts.events).to.have.length(1);

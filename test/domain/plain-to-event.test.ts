@@ -46,18 +46,22 @@ const KEYS = [
 
 /** What a test can compare: own properties, what the getters read, and the prototype. */
 function observed(event: Shipped): unknown {
+  // A payload may have put an own property of any type in a method's place.
+  const overwritable: { describe: unknown; inherited: unknown } = event;
   return {
     own: Object.fromEntries(
-      Object.entries(event).map(([key, value]) => [
+      Object.entries(event).map(([key, value]: [string, unknown]) => [
         key,
-        typeof value === 'function' ? `function: ${String(value())}` : value,
+        typeof value === 'function' ? `function: ${String((value as () => unknown)())}` : value,
       ]),
     ),
     mood: event.mood,
     label: event.label,
     prototype: Object.getPrototypeOf(event) === Shipped.prototype,
-    describe: typeof event.describe === 'function' ? event.describe() : event.describe,
-    inherited: typeof event.inherited === 'function' ? event.inherited() : event.inherited,
+    describe:
+      typeof overwritable.describe === 'function' ? event.describe() : overwritable.describe,
+    inherited:
+      typeof overwritable.inherited === 'function' ? event.inherited() : overwritable.inherited,
   };
 }
 
@@ -146,7 +150,9 @@ function shape(value: unknown): unknown {
   return {
     class: prototype?.constructor?.name ?? null,
     own: Object.entries(value).map(([key, inner]) => [key, shape(inner)]),
-    ...(value instanceof Inner ? { shout: value.shout, describe: shape(value.describe) } : {}),
+    ...(value instanceof Inner
+      ? { shout: value.shout, describe: shape((value as { describe: unknown }).describe) }
+      : {}),
   };
 }
 

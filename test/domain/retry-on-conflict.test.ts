@@ -24,9 +24,9 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 describe('retryOnConflict', () => {
   it('returns the result of a first successful attempt without retrying', async () => {
     const attempts: number[] = [];
-    const result = await retryOnConflict(async (n) => {
+    const result = await retryOnConflict((n) => {
       attempts.push(n);
-      return 'done';
+      return Promise.resolve('done');
     }, NO_WAIT);
     expect(result).to.equal('done');
     expect(attempts).to.deep.equal([0]);
@@ -35,10 +35,10 @@ describe('retryOnConflict', () => {
   it('retries after a ConcurrencyError and returns the first success, numbering attempts from 0', async () => {
     const attempts: number[] = [];
     const result = await retryOnConflict(
-      async (n) => {
+      (n) => {
         attempts.push(n);
-        if (n < 3) throw conflict(n);
-        return n * 10;
+        if (n < 3) return Promise.reject(conflict(n));
+        return Promise.resolve(n * 10);
       },
       { retries: 5, ...NO_WAIT },
     );
@@ -51,11 +51,11 @@ describe('retryOnConflict', () => {
     const errors: ConcurrencyError[] = [];
     const error = await rejection(
       retryOnConflict(
-        async (n) => {
+        (n) => {
           attempts++;
           const e = conflict(n);
           errors.push(e);
-          throw e;
+          return Promise.reject(e);
         },
         { retries: 3, ...NO_WAIT },
       ),
@@ -68,9 +68,9 @@ describe('retryOnConflict', () => {
     let attempts = 0;
     const error = await rejection(
       retryOnConflict(
-        async () => {
+        () => {
           attempts++;
-          throw conflict();
+          return Promise.reject(conflict());
         },
         { retries: 0 },
       ),
@@ -82,9 +82,9 @@ describe('retryOnConflict', () => {
   it('retries 10 times by default', async () => {
     let attempts = 0;
     await rejection(
-      retryOnConflict(async () => {
+      retryOnConflict(() => {
         attempts++;
-        throw conflict();
+        return Promise.reject(conflict());
       }, NO_WAIT),
     );
     expect(attempts).to.equal(11);
@@ -100,9 +100,10 @@ describe('retryOnConflict', () => {
       const thrown = make();
       const error = await rejection(
         retryOnConflict(
-          async () => {
+          () => {
             attempts++;
-            throw thrown;
+            // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the non-Error case rejects with a string on purpose
+            return Promise.reject(thrown);
           },
           { retries: 5, ...NO_WAIT },
         ),
@@ -116,10 +117,10 @@ describe('retryOnConflict', () => {
     const attempts: number[] = [];
     const error = await rejection(
       retryOnConflict(
-        async (n) => {
+        (n) => {
           attempts.push(n);
-          if (n === 0) throw conflict();
-          throw new DomainError('now closed', 'CLOSED');
+          if (n === 0) return Promise.reject(conflict());
+          return Promise.reject(new DomainError('now closed', 'CLOSED'));
         },
         { retries: 5, ...NO_WAIT },
       ),
@@ -159,8 +160,9 @@ describe('retryOnConflict', () => {
         let attempts = 0;
         const error = await rejection(
           retryOnConflict(
-            async () => {
+            () => {
               attempts++;
+              return Promise.resolve();
             },
             { [name]: value },
           ),

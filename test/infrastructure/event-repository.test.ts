@@ -52,7 +52,9 @@ describe('EventRepository on PostgreSQL', () => {
         .catch((e: unknown) => e);
       expect(outcome).to.equal(rollback);
       expect(await repository.tryLoad(BankAccount, account.id)).to.equal(null);
-      const [{ count }] = await db.dataSource.query('SELECT count(*)::int AS count FROM audit_log');
+      const [{ count }] = await db.dataSource.query<{ count: number }[]>(
+        'SELECT count(*)::int AS count FROM audit_log',
+      );
       expect(count).to.equal(0);
     });
 
@@ -64,9 +66,10 @@ describe('EventRepository on PostgreSQL', () => {
         await repository.save(account, { manager });
       });
       expect((await repository.load(BankAccount, account.id)).version).to.equal(1);
-      const rows = await db.dataSource.query('SELECT note FROM audit_log WHERE note = $1', [
-        account.id,
-      ]);
+      const rows = await db.dataSource.query<{ note: string }[]>(
+        'SELECT note FROM audit_log WHERE note = $1',
+        [account.id],
+      );
       expect(rows).to.have.length(1);
     });
 
@@ -82,7 +85,7 @@ describe('EventRepository on PostgreSQL', () => {
         expect((error as ConcurrencyError).actualVersion).to.equal(2);
         await manager.query('INSERT INTO audit_log (note) VALUES ($1)', ['after conflict']);
       });
-      const rows = await db.dataSource.query(
+      const rows = await db.dataSource.query<unknown[]>(
         "SELECT 1 FROM audit_log WHERE note = 'after conflict'",
       );
       expect(rows).to.have.length(1);
@@ -148,7 +151,7 @@ describe('EventRepository on PostgreSQL', () => {
       const loaded = await repository.load(BankAccount, account.id);
       expect(loaded.version).to.equal(201);
       expect(loaded.balance).to.equal(200);
-      const snapshots = await db.dataSource.query(
+      const snapshots = await db.dataSource.query<{ version: number }[]>(
         'SELECT version FROM snapshots WHERE aggregate_id = $1',
         [account.id],
       );
@@ -209,9 +212,10 @@ describe('EventRepository on PostgreSQL', () => {
   it('lets database errors other than a version conflict through as themselves', async () => {
     const repository = new EventRepository(db.dataSource);
     const account = await openAccount(repository);
-    const [{ id }] = await db.dataSource.query('SELECT id FROM events WHERE aggregate_id = $1', [
-      account.id,
-    ]);
+    const [{ id }] = await db.dataSource.query<{ id: string }[]>(
+      'SELECT id FROM events WHERE aggregate_id = $1',
+      [account.id],
+    );
     const other = BankAccount.open(randomUUID(), ada, 'EUR');
     // Forge a duplicate event id: a unique violation, but of the primary key.
     (other.getUncommittedEnvelopes()[0] as { eventId: string }).eventId = id;
@@ -224,11 +228,22 @@ describe('EventRepository on PostgreSQL', () => {
   it('stores the ADR columns: aggregate_type, event_type, version, payload and metadata', async () => {
     const repository = new EventRepository(db.dataSource);
     const account = await openAccount(repository, [25]);
-    const rows = await db.dataSource.query(
+    const rows = await db.dataSource.query<
+      {
+        aggregate_type: string;
+        event_type: string;
+        version: number;
+        payload: Record<string, unknown>;
+        metadata: Record<string, unknown>;
+        created_at: Date;
+        position: string;
+        transaction_id: string;
+      }[]
+    >(
       'SELECT aggregate_type, event_type, version, payload, metadata, created_at, position, transaction_id FROM events WHERE aggregate_id = $1 ORDER BY version',
       [account.id],
     );
-    expect(rows.map((r: { event_type: string }) => r.event_type)).to.deep.equal([
+    expect(rows.map((r) => r.event_type)).to.deep.equal([
       'BankAccount.AccountOpened',
       'BankAccount.MoneyDeposited',
     ]);

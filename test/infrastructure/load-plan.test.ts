@@ -9,6 +9,11 @@ interface PlanNode {
   Plans?: PlanNode[];
 }
 
+/** A row of `EXPLAIN (FORMAT JSON)`: one column holding the plan document. */
+interface ExplainRow {
+  'QUERY PLAN': { Plan: PlanNode }[];
+}
+
 function nodes(plan: PlanNode): PlanNode[] {
   return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
 }
@@ -30,7 +35,7 @@ describe('EventRepository load query plan', () => {
       await queryRunner.query(`PREPARE load_page AS ${sql.page('', 0, 0, '').sql.text}`);
       // Force the generic plan: the one a prepared statement settles on after five executions.
       await queryRunner.query("SET plan_cache_mode = 'force_generic_plan'");
-      const [row] = await queryRunner.query(
+      const [row] = await queryRunner.manager.query<ExplainRow[]>(
         `EXPLAIN (FORMAT JSON) EXECUTE load_page('${randomUUID()}', 0, 1000, 'Plan')`,
       );
       const plan = nodes(row['QUERY PLAN'][0].Plan);
@@ -43,7 +48,7 @@ describe('EventRepository load query plan', () => {
 
       // The first read of an aggregate with a snapshot policy: snapshot row and first page.
       await queryRunner.query(`PREPARE load_head AS ${sql.head('', 0, '', 0).sql.text}`);
-      const [head] = await queryRunner.query(
+      const [head] = await queryRunner.manager.query<ExplainRow[]>(
         `EXPLAIN (FORMAT JSON) EXECUTE load_head('${randomUUID()}', 1, 'Plan', 1000)`,
       );
       const headPlan = nodes(head['QUERY PLAN'][0].Plan);

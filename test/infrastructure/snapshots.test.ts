@@ -70,7 +70,7 @@ describe('EventRepository snapshots', () => {
   const db = useTestDatabase();
   const snapshotOf = async (id: string): Promise<SnapshotRow | undefined> =>
     (
-      await db.dataSource.query(
+      await db.dataSource.query<SnapshotRow[]>(
         'SELECT version, schema_version, state FROM snapshots WHERE aggregate_id = $1',
         [id],
       )

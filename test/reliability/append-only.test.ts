@@ -94,7 +94,7 @@ describe('events are append-only in the database (migration AppendOnlyEvents)', 
 
     it('says why and names the escape hatch in the error', async () => {
       const error = await db.dataSource
-        .query('DELETE FROM events WHERE version = 1')
+        .query<unknown>('DELETE FROM events WHERE version = 1')
         .catch((e: unknown) => e);
       tally.refused += 1;
       const driverError = (error as { driverError: { message: string; hint: string } }).driverError;
@@ -106,7 +106,7 @@ describe('events are append-only in the database (migration AppendOnlyEvents)', 
 
     it('refuses even an UPDATE that matches no row', async () => {
       const error = await db.dataSource
-        .query('UPDATE events SET version = version WHERE false')
+        .query<unknown>('UPDATE events SET version = version WHERE false')
         .catch((e: unknown) => e);
       tally.refused += 1;
       expect(sqlState(error)).to.equal(APPEND_ONLY_VIOLATION);
@@ -168,7 +168,9 @@ describe('events are append-only in the database (migration AppendOnlyEvents)', 
         await runner.query(OPEN_HATCH);
         await runner.commitTransaction();
         // Same connection, next transaction: SET LOCAL did not outlive its transaction.
-        const error = await runner.query('DELETE FROM events WHERE false').catch((e: unknown) => e);
+        const error = await runner.manager
+          .query<unknown>('DELETE FROM events WHERE false')
+          .catch((e: unknown) => e);
         tally.refused += 1;
         expect(sqlState(error)).to.equal(APPEND_ONLY_VIOLATION);
       } finally {
@@ -210,19 +212,19 @@ describe('events are append-only in the database (migration AppendOnlyEvents)', 
     });
 
     it('holds SELECT and INSERT on events and no other table privilege', async () => {
-      const rows = await db.dataSource.query(
+      const rows = await db.dataSource.query<{ privilege: string; granted: boolean }[]>(
         `SELECT p AS privilege, has_table_privilege($1, 'events', p) AS granted
            FROM unnest(ARRAY['SELECT','INSERT','UPDATE','DELETE','TRUNCATE','REFERENCES','TRIGGER']) AS p`,
         [WRITER_ROLE],
       );
-      const granted = (rows as Array<{ privilege: string; granted: boolean }>)
-        .filter((r) => r.granted)
-        .map((r) => r.privilege);
+      const granted = rows.filter((r) => r.granted).map((r) => r.privilege);
       expect(granted).to.deep.equal(['SELECT', 'INSERT']);
     });
 
     it('saves, loads and detects conflicts through EventRepository', async () => {
-      const [{ user }] = await writerDataSource.query('SELECT current_user AS user');
+      const [{ user }] = await writerDataSource.query<{ user: string }[]>(
+        'SELECT current_user AS user',
+      );
       expect(user).to.equal(WRITER_ROLE);
       const repository = new EventRepository(writerDataSource);
       const account = BankAccount.open(randomUUID(), owner, 'USD');
@@ -259,7 +261,9 @@ describe('events are append-only in the database (migration AppendOnlyEvents)', 
         await runner.startTransaction();
         await migration.down(runner);
         await runner.query('DELETE FROM events WHERE false');
-        const [after] = await runner.query(
+        const [after] = await runner.manager.query<
+          { maintainer: boolean; writer: boolean; writer_insert: boolean }[]
+        >(
           `SELECT to_regrole($1) IS NOT NULL AS maintainer, to_regrole($2) IS NOT NULL AS writer,
                   has_table_privilege($2, 'events', 'INSERT') AS writer_insert`,
           [MAINTAINER_ROLE, WRITER_ROLE],
@@ -268,10 +272,12 @@ describe('events are append-only in the database (migration AppendOnlyEvents)', 
 
         await migration.up(runner);
         await runner.query('SAVEPOINT again');
-        const error = await runner.query('DELETE FROM events WHERE false').catch((e: unknown) => e);
+        const error = await runner.manager
+          .query<unknown>('DELETE FROM events WHERE false')
+          .catch((e: unknown) => e);
         expect(sqlState(error)).to.equal(APPEND_ONLY_VIOLATION);
         await runner.query('ROLLBACK TO SAVEPOINT again');
-        const [restored] = await runner.query(
+        const [restored] = await runner.manager.query<{ writer_insert: boolean }[]>(
           "SELECT has_table_privilege($1, 'events', 'INSERT') AS writer_insert",
           [WRITER_ROLE],
         );

@@ -234,7 +234,7 @@ describe('injection: hostile names, keys and values are stored or refused, never
         table,
         snapshotTable: 'Snapshots$$2026',
       });
-      const [{ count: defaultBefore }] = await db.dataSource.query(
+      const [{ count: defaultBefore }] = await db.dataSource.query<{ count: number }[]>(
         'SELECT count(*)::int AS count FROM events',
       );
 
@@ -247,17 +247,17 @@ describe('injection: hostile names, keys and values are stored or refused, never
       await repository.save(a);
       expect(await repository.save(b).catch((e: unknown) => e)).to.be.instanceOf(ConcurrencyError);
 
-      const [{ count: tenantRows }] = await db.dataSource.query(
+      const [{ count: tenantRows }] = await db.dataSource.query<{ count: number }[]>(
         `SELECT count(*)::int AS count FROM "${schema}"."${table}" WHERE aggregate_id = $1`,
         [account.id],
       );
       expect(tenantRows).to.equal(2);
-      const [{ count: defaultAfter }] = await db.dataSource.query(
+      const [{ count: defaultAfter }] = await db.dataSource.query<{ count: number }[]>(
         'SELECT count(*)::int AS count FROM events',
       );
       expect(defaultAfter).to.equal(defaultBefore);
       const refused = await db.dataSource
-        .query(`DELETE FROM "${schema}"."${table}"`)
+        .query<unknown>(`DELETE FROM "${schema}"."${table}"`)
         .catch((e: unknown) => e);
       expect(sqlState(refused)).to.equal(APPEND_ONLY_VIOLATION);
       tally.roundTripped += 1;
@@ -284,7 +284,7 @@ describe('injection: hostile names, keys and values are stored or refused, never
   });
 
   it('still has its events table after all of the above', async () => {
-    const [{ present }] = await db.dataSource.query(
+    const [{ present }] = await db.dataSource.query<{ present: boolean }[]>(
       "SELECT to_regclass('events') IS NOT NULL AS present",
     );
     expect(present).to.equal(true);

@@ -27,8 +27,8 @@ export interface StatementRecording {
     /** The prepared statement's name; undefined for an unnamed statement. */
     readonly name: string | undefined;
   }>;
-  /** Puts the driver back as it was. */
-  restore(): void;
+  /** Puts the driver back as it was; safe to pass around unbound. */
+  readonly restore: () => void;
 }
 
 /**

@@ -11,7 +11,7 @@ import { HANDLES, type FuzzCommand, type FuzzOp } from './fuzz-program';
 /** What an operation threw, reduced to facts both repositories must agree on. */
 export interface ErrorOutcome {
   readonly error: string;
-  readonly code?: unknown;
+  readonly code?: string;
   readonly [fact: string]: unknown;
 }
 
@@ -46,7 +46,7 @@ export class FuzzWorld {
     const repository = this.repository;
     switch (op.kind) {
       case 'open':
-        return this.#settle(async () => {
+        return this.#settle(() => {
           this.#handles[op.handle] = null;
           const account = BankAccount.open(
             this.ids[op.slot],
@@ -56,7 +56,7 @@ export class FuzzWorld {
             OPENED_AT,
           );
           this.#handles[op.handle] = account;
-          return summary(account);
+          return Promise.resolve(summary(account));
         });
       case 'load':
         return this.#settle(async () => {
@@ -66,10 +66,10 @@ export class FuzzWorld {
         });
       case 'command': {
         const account = this.#handles[op.handle];
-        return this.#settle(async () => {
-          if (!account) return 'no instance';
+        return this.#settle(() => {
+          if (!account) return Promise.resolve('no instance');
           run(account, op.command);
-          return summary(account);
+          return Promise.resolve(summary(account));
         });
       }
       case 'save': {
@@ -129,7 +129,7 @@ export class FuzzWorld {
         return { ok: await work() };
       } catch (error) {
         const outcome = describeError(error, this.ids);
-        const code = String(outcome.code ?? outcome.error);
+        const code = outcome.code ?? outcome.error;
         this.errorCodes.set(code, (this.errorCodes.get(code) ?? 0) + 1);
         return outcome;
       }
@@ -170,7 +170,7 @@ function describeError(error: unknown, ids: readonly string[]): ErrorOutcome {
     };
   }
   if (error instanceof TesseraError) {
-    const facts: Record<string, unknown> = JSON.parse(JSON.stringify({ ...error }));
+    const facts = JSON.parse(JSON.stringify({ ...error })) as Record<string, unknown>;
     delete facts.cause;
     return { ...facts, error: error.name, code: error.code };
   }

@@ -20,7 +20,7 @@ export const inMemoryBackend: RepositoryBackend = {
   name: 'InMemoryEventRepository',
   create(serializer) {
     const repository = new InMemoryEventRepository({ serializer });
-    return { repository, totalEvents: async () => repository.allEvents().length };
+    return { repository, totalEvents: () => Promise.resolve(repository.allEvents().length) };
   },
 };
 
@@ -34,8 +34,10 @@ export function postgresBackend(dataSource: () => DataSource): RepositoryBackend
       return {
         repository,
         async totalEvents() {
-          const [{ count }] = await source.query('SELECT count(*)::int AS count FROM events');
-          return count as number;
+          const [{ count }] = await source.query<{ count: number }[]>(
+            'SELECT count(*)::int AS count FROM events',
+          );
+          return count;
         },
       };
     },
