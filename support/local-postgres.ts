@@ -1,9 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { freePort } from './free-port';
 import { createEmbeddedServerDirectory } from './embedded-server-directory';
 import { importEsm } from './import-esm';
 import { initEmbeddedCluster } from './init-embedded-cluster';
@@ -101,7 +101,7 @@ export async function startLocalPostgres(
     };
   }
 
-  const port = options.port ?? (await findFreePort());
+  const port = options.port ?? (await freePort());
   const serverUser = await postgresOsUser();
   const directory = createEmbeddedServerDirectory(serverUser);
   // Loopback only, yet any local user can reach the port: the password keeps them out.
@@ -230,17 +230,4 @@ export async function withClient<T>(url: string, work: (client: Client) => Promi
   } finally {
     await client.end();
   }
-}
-
-function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.unref();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => (port > 0 ? resolve(port) : reject(new Error('no free port found'))));
-    });
-  });
 }

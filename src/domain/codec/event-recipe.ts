@@ -1,5 +1,5 @@
 import type { EventClass } from './event-class';
-import { inferredConversion, type Conversion } from './inferred-type';
+import { inferredConversion, NOT_CONVERTED, type Conversion } from './inferred-type';
 import {
   hasMetadata,
   transformerStorage,
@@ -185,30 +185,12 @@ function fixedType(metadata: TypeMetadataLike): { readonly type: unknown } | und
   }
 }
 
-// Built-ins class-transformer converts in its own way (or cannot build), so never built here.
-const BUILT_INS = new Set<unknown>([
-  String,
-  Number,
-  Boolean,
-  Object,
-  Array,
-  BigInt,
-  Symbol,
-  Function,
-  Buffer,
-  Promise,
-  Map,
-  Set,
-  WeakMap,
-  WeakSet,
-]);
-
 function isConvertible(
   declared: unknown,
   worked: Map<EventClass, EventRecipe>,
 ): declared is Conversion {
   if (declared === Date) return true;
-  if (typeof declared !== 'function' || BUILT_INS.has(declared)) return false;
+  if (typeof declared !== 'function' || NOT_CONVERTED.has(declared)) return false;
   const prototype: unknown = declared.prototype;
   // An arrow function has no prototype (no class); a Map subclass gets its entries set.
   if (typeof prototype !== 'object' || prototype === null || prototype instanceof Map) return false;

@@ -4,8 +4,11 @@ import type { EventClass } from './event-class';
 /** What a property becomes on the way back from JSON: a Date, or an instance of a class. */
 export type Conversion = DateConstructor | EventClass;
 
-// Built-ins whose design:type says nothing a JSON value can be turned back into.
-const NOT_INFERRED = new Set<unknown>([
+/**
+ * Built-ins that are never built from a payload: their design:type says nothing a JSON value can
+ * be turned back into, and class-transformer converts them in its own way (or cannot build them).
+ */
+export const NOT_CONVERTED: ReadonlySet<unknown> = new Set<unknown>([
   String,
   Number,
   Boolean,
@@ -32,7 +35,7 @@ const NOT_INFERRED = new Set<unknown>([
 export function inferredConversion(type: EventClass, key: string): Conversion | undefined {
   const declared: unknown = Reflect.getMetadata('design:type', type.prototype as object, key);
   if (declared === Date) return Date;
-  if (typeof declared !== 'function' || NOT_INFERRED.has(declared)) return undefined;
+  if (typeof declared !== 'function' || NOT_CONVERTED.has(declared)) return undefined;
   const prototype: unknown = declared.prototype;
   // An arrow function has no prototype (no class); collections and errors are not value objects.
   if (
