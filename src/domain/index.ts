@@ -23,3 +23,4 @@ export type {
   UpdateOptions,
 } from './repository/aggregate-repository';
 export { retryOnConflict, type RetryOptions } from './repository/retry-on-conflict';
+export type { SaveResult, SavedStream } from './repository/save-result';

@@ -1,5 +1,7 @@
 import type { AggregateRoot } from '../model/aggregate-root';
-import type { EventMetadataOptions } from '../model/event-envelope';
+import { createHash } from 'node:crypto';
+import type { SaveOptions } from './aggregate-repository';
+import { InvalidMetadataError } from '../errors/invalid-metadata-error';
 import { buildSharedMetadata } from './event-metadata';
 import type { EventSerializer } from '../codec/event-serializer';
 import { isoStringOf } from '../codec/iso-time';
@@ -39,12 +41,16 @@ export interface PendingStream {
   readonly rows: readonly PendingRow[];
   /** Present when this save reaches the aggregate's snapshot interval (or one is overdue). */
   readonly snapshot?: PendingSnapshot;
+  /** With a command id: what a replay must match (see {@link eventsFingerprint}). */
+  readonly fingerprint?: string;
 }
 
 /** Everything one `save`/`saveAll` appends, in one transaction. */
 export interface AppendBatch {
   readonly streams: readonly PendingStream[];
   readonly rows: readonly PendingRow[];
+  /** The save's command id (idempotency key), when it carried one. */
+  readonly commandId?: string;
 }
 
 /**
@@ -55,9 +61,10 @@ export interface AppendBatch {
  */
 export function prepareAppend(
   aggregates: readonly AggregateRoot[],
-  options: EventMetadataOptions | undefined,
+  options: SaveOptions | undefined,
   serializer: EventSerializer,
 ): AppendBatch {
+  const commandId = checkedCommandId(options?.commandId);
   if (!Array.isArray(aggregates as unknown))
     throw new TypeError('saveAll expects an array of aggregates');
   const shared = buildSharedMetadata(options ?? {});
@@ -96,10 +103,48 @@ export function prepareAppend(
     });
     const expectedVersion = aggregate.version;
     const snapshot = pendingSnapshot(aggregate, aggregateType, expectedVersion, streamRows.length);
-    streams.push({ aggregate, aggregateType, expectedVersion, rows: streamRows, snapshot });
+    const fingerprint =
+      commandId === undefined ? undefined : eventsFingerprint(aggregateType, streamRows);
+    streams.push({
+      aggregate,
+      aggregateType,
+      expectedVersion,
+      rows: streamRows,
+      snapshot,
+      fingerprint,
+    });
     rows.push(...streamRows);
   }
-  return { streams, rows };
+  return commandId === undefined ? { streams, rows } : { streams, rows, commandId };
+}
+
+/**
+ * What makes two saves under one command id the same command: the aggregate type and each
+ * event's type and payload, in order. Not ids, versions or times: a retry through `update()`
+ * raises new events on a reloaded aggregate, with new ids and, after a lost acknowledgement,
+ * other versions.
+ */
+export function eventsFingerprint(
+  aggregateType: string,
+  rows: readonly Pick<PendingRow, 'eventType' | 'payloadJson'>[],
+): string {
+  const hash = createHash('sha256').update(aggregateType);
+  for (const row of rows)
+    hash.update('\u0000').update(row.eventType).update('\u0000').update(row.payloadJson);
+  return hash.digest('base64url');
+}
+
+function checkedCommandId(commandId: unknown): string | undefined {
+  if (commandId === undefined) return undefined;
+  if (
+    typeof commandId !== 'string' ||
+    commandId.length === 0 ||
+    commandId.length > 255 ||
+    commandId.includes('\u0000')
+  ) {
+    throw new InvalidMetadataError('commandId', 'must be a string of 1-255 characters without NUL');
+  }
+  return commandId;
 }
 
 function pendingSnapshot(

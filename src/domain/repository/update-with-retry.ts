@@ -3,12 +3,15 @@ import { AggregateNotFoundError } from '../errors/aggregate-not-found-error';
 import { aggregateTypeName } from '../model/aggregate.decorator';
 import type { UpdateOptions } from './aggregate-repository';
 import { retryOnConflict, type RetryOptions } from './retry-on-conflict';
+import type { SaveResult } from './save-result';
 
 /** How one attempt of an update reads the aggregate and stores it. */
 export interface UpdateSteps<T extends AggregateRoot> {
   /** The latest state, or null when the stream is empty. */
   load(): Promise<T | null>;
-  save(aggregate: T): Promise<void>;
+  save(aggregate: T): Promise<SaveResult>;
+  /** The stored state, read afresh: what a replayed save returns. */
+  reload(): Promise<T | null>;
 }
 
 /**
@@ -28,8 +31,13 @@ export function updateWithRetry<T extends AggregateRoot>(
     const aggregate = await steps.load();
     if (!aggregate) throw new AggregateNotFoundError(aggregateTypeName(type), id);
     await command(aggregate);
-    await steps.save(aggregate);
-    return aggregate;
+    const saved = await steps.save(aggregate);
+    if (!saved.replayed) return aggregate;
+    // The command id was stored by an earlier attempt (its acknowledgement lost, say): this
+    // attempt's events were not written, so hand back the aggregate as stored.
+    const stored = await steps.reload();
+    if (!stored) throw new AggregateNotFoundError(aggregateTypeName(type), id);
+    return stored;
   }, retry);
 }
 

@@ -11,6 +11,7 @@ import { InvalidMetadataError } from '../../domain/errors/invalid-metadata-error
 import { ContractCounter, ContractOther } from './contract-aggregate';
 import type { ContractTestRunner } from './contract-test-runner';
 import { roundTripContract } from './round-trip-contract';
+import { idempotencyContract } from './idempotency-contract';
 
 /**
  * The behaviour every `AggregateRepository` must have, as a test suite for any runner: pass your
@@ -41,6 +42,7 @@ export function aggregateRepositoryContract(
 
   describe(`${name} (repository contract)`, () => {
     describe('round trips', () => roundTripContract(it));
+    describe('command ids', () => idempotencyContract(it));
 
     async function created(repository: AggregateRepository, total = 0): Promise<ContractCounter> {
       const counter = ContractCounter.create(randomUUID(), 'c');
