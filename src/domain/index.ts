@@ -13,6 +13,8 @@ export {
 export type {
   EventMetadata,
   EventMetadataOptions,
+  EventRaiseMetadata,
+  JsonValue,
   UncommittedEvent,
   StoredEvent,
   EventEnvelope,

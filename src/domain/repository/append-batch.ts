@@ -2,6 +2,9 @@ import type { AggregateRoot } from '../model/aggregate-root';
 import { createHash } from 'node:crypto';
 import type { SaveOptions } from './aggregate-repository';
 import { InvalidMetadataError } from '../errors/invalid-metadata-error';
+import type { EventMetadata } from '../model/event-envelope';
+
+type SharedMetadata = Omit<EventMetadata, 'schemaVersion' | 'occurredAt'>;
 import { buildSharedMetadata } from './event-metadata';
 import type { EventSerializer } from '../codec/event-serializer';
 import { isoStringOf } from '../codec/iso-time';
@@ -96,9 +99,10 @@ export function prepareAppend(
         payloadJson: u.json,
         // The same text as JSON.stringify({ schemaVersion, occurredAt, ...shared }), with the part
         // shared by every event of the save stringified once.
-        metadataJson:
-          `{"schemaVersion":${eventRegistry.infoOf(u.event).version},` +
-          `"occurredAt":"${isoStringOf(u.occurredAt)}"${sharedTail}}`,
+        metadataJson: u.metadata
+          ? ownMetadataJson(eventRegistry.infoOf(u.event).version, u.occurredAt, shared, u.metadata)
+          : `{"schemaVersion":${eventRegistry.infoOf(u.event).version},` +
+            `"occurredAt":"${isoStringOf(u.occurredAt)}"${sharedTail}}`,
       };
     });
     const expectedVersion = aggregate.version;
@@ -116,6 +120,23 @@ export function prepareAppend(
     rows.push(...streamRows);
   }
   return commandId === undefined ? { streams, rows } : { streams, rows, commandId };
+}
+
+/** The metadata of an event raised with its own: the save's, its own ids and headers winning. */
+function ownMetadataJson(
+  schemaVersion: number,
+  occurredAt: Date,
+  shared: SharedMetadata,
+  own: SharedMetadata,
+): string {
+  const headers = shared.headers || own.headers ? { ...shared.headers, ...own.headers } : undefined;
+  return JSON.stringify({
+    schemaVersion,
+    occurredAt: isoStringOf(occurredAt),
+    ...shared,
+    ...own,
+    ...(headers ? { headers } : {}),
+  });
 }
 
 /**

@@ -12,6 +12,7 @@ import { ContractCounter, ContractOther } from './contract-aggregate';
 import type { ContractTestRunner } from './contract-test-runner';
 import { roundTripContract } from './round-trip-contract';
 import { idempotencyContract } from './idempotency-contract';
+import { eventMetadataContract } from './event-metadata-contract';
 
 /**
  * The behaviour every `AggregateRepository` must have, as a test suite for any runner: pass your
@@ -43,6 +44,7 @@ export function aggregateRepositoryContract(
   describe(`${name} (repository contract)`, () => {
     describe('round trips', () => roundTripContract(it));
     describe('command ids', () => idempotencyContract(it));
+    describe('metadata', () => eventMetadataContract(it));
 
     async function created(repository: AggregateRepository, total = 0): Promise<ContractCounter> {
       const counter = ContractCounter.create(randomUUID(), 'c');
