@@ -1,7 +1,7 @@
 /**
  * What a command id costs an append: S1 (one event per append, sequential, new aggregates) and
- * S3 (32 concurrent appenders on a pool of 10) with and without `commandId`, in alternating
- * rounds so that drift on a shared machine falls on both alike. Prints a markdown table; the
+ * S3 (32 concurrent appenders on a pool of 10), appends with and without `commandId`
+ * interleaved one by one, so that drift on a shared machine falls on both alike. Prints a markdown table; the
  * numbers are recorded in bench/RESULTS-idempotency.md. `npm run bench:idempotency [-- --quick]`.
  */
 import 'reflect-metadata';
@@ -23,30 +23,33 @@ async function appendOne(repository: EventRepository, variant: Variant): Promise
   await repository.save(account, variant === 'keyed' ? { commandId: randomUUID() } : {});
 }
 
-async function sequential(
+/**
+ * Per-append latencies of both variants, alternating append by append (each of `workers`
+ * appenders switches variant on every append), so load from other processes on this shared
+ * machine falls on both alike.
+ */
+async function latencies(
   repository: EventRepository,
-  variant: Variant,
+  workers: number,
   n: number,
-): Promise<number> {
-  const start = performance.now();
-  for (let i = 0; i < n; i++) await appendOne(repository, variant);
-  return n / ((performance.now() - start) / 1000);
-}
-
-async function concurrent(
-  repository: EventRepository,
-  variant: Variant,
-  n: number,
-): Promise<number> {
+): Promise<Record<Variant, number[]>> {
+  const times: Record<Variant, number[]> = { plain: [], keyed: [] };
   let next = 0;
-  const start = performance.now();
   await Promise.all(
-    Array.from({ length: 32 }, async () => {
-      while (next++ < n) await appendOne(repository, variant);
+    Array.from({ length: workers }, async (_, w) => {
+      for (let i = w; next++ < n; i++) {
+        const variant: Variant = i % 2 === 0 ? 'plain' : 'keyed';
+        const start = performance.now();
+        await appendOne(repository, variant);
+        times[variant].push(performance.now() - start);
+      }
     }),
   );
-  return n / ((performance.now() - start) / 1000);
+  return times;
 }
+
+const mean = (values: readonly number[]): number =>
+  values.reduce((a, b) => a + b, 0) / values.length;
 
 async function main(): Promise<void> {
   const server = await startLocalPostgres();
@@ -57,33 +60,26 @@ async function main(): Promise<void> {
     await dataSource.runMigrations();
     const repository = new EventRepository(dataSource);
     const scenarios = [
-      { id: 'S1', run: sequential, operations: quick ? 1500 : 6000 },
-      { id: 'S3', run: concurrent, operations: quick ? 4000 : 15000 },
+      { id: 'S1', workers: 1, operations: quick ? 2000 : 8000 },
+      { id: 'S3', workers: 32, operations: quick ? 4000 : 16000 },
     ];
     const lines: string[] = [
-      '| scenario | without key (appends/s) | with commandId (appends/s) | with / without (median of rounds) |',
-      '| --- | ---: | ---: | ---: |',
+      '| scenario | appends | without key: median / mean ms | with commandId: median / mean ms | with / without (median, mean) |',
+      '| --- | ---: | ---: | ---: | ---: |',
     ];
     for (const scenario of scenarios) {
-      await scenario.run(repository, 'plain', scenario.operations / 5);
-      await scenario.run(repository, 'keyed', scenario.operations / 5);
-      const plain: number[] = [];
-      const keyed: number[] = [];
-      const ratios: number[] = [];
+      await latencies(repository, scenario.workers, scenario.operations / 4);
+      const times: Record<Variant, number[]> = { plain: [], keyed: [] };
       for (let round = 0; round < ROUNDS; round++) {
-        // Alternate which variant goes first, so neither always runs on a warmer table.
-        const order: Variant[] = round % 2 === 0 ? ['plain', 'keyed'] : ['keyed', 'plain'];
-        const rates: Record<Variant, number> = { plain: 0, keyed: 0 };
-        for (const variant of order) {
-          rates[variant] = await scenario.run(repository, variant, scenario.operations);
-        }
-        plain.push(rates.plain);
-        keyed.push(rates.keyed);
-        ratios.push(rates.keyed / rates.plain);
+        const r = await latencies(repository, scenario.workers, scenario.operations / ROUNDS);
+        times.plain.push(...r.plain);
+        times.keyed.push(...r.keyed);
       }
+      const [mp, mk] = [median(times.plain), median(times.keyed)];
+      const [ap, ak] = [mean(times.plain), mean(times.keyed)];
       lines.push(
-        `| ${scenario.id} | ${median(plain).toFixed(0)} | ${median(keyed).toFixed(0)} | ` +
-          `${median(ratios).toFixed(3)} (rounds ${ratios.map((r) => r.toFixed(3)).join(', ')}) |`,
+        `| ${scenario.id} | ${times.plain.length + times.keyed.length} | ${mp.toFixed(3)} / ${ap.toFixed(3)} | ` +
+          `${mk.toFixed(3)} / ${ak.toFixed(3)} | ${(mk / mp).toFixed(3)}, ${(ak / ap).toFixed(3)} |`,
       );
     }
     console.log(lines.join('\n'));

@@ -23,6 +23,7 @@ export {
   AGGREGATE_VERSION_CONSTRAINT,
   COMMAND_KEYS_TABLE,
   EVENTS_TABLE,
+  UNIQUE_VALUES_TABLE,
 } from './migrations/schema-names';
 export {
   TESSERA_MIGRATIONS,
@@ -33,6 +34,7 @@ export {
   CreateProjectionCheckpoints1732500004000,
   OneStreamIndex1732500005000,
   CreateCommandKeys1732500006000,
+  CreateUniqueValues1732500007000,
 } from './migrations';
 export { CDC_ROLE } from './migrations/1732500003000-CreatePublication';
 export {

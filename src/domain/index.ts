@@ -22,6 +22,7 @@ export type {
 export type {
   AggregateRepository,
   SaveOptions,
+  UniqueValue,
   UpdateOptions,
 } from './repository/aggregate-repository';
 export { retryOnConflict, type RetryOptions } from './repository/retry-on-conflict';

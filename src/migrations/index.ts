@@ -6,6 +6,7 @@ import { CreatePublication1732500003000 } from './1732500003000-CreatePublicatio
 import { CreateProjectionCheckpoints1732500004000 } from './1732500004000-CreateProjectionCheckpoints';
 import { OneStreamIndex1732500005000 } from './1732500005000-OneStreamIndex';
 import { CreateCommandKeys1732500006000 } from './1732500006000-CreateCommandKeys';
+import { CreateUniqueValues1732500007000 } from './1732500007000-CreateUniqueValues';
 
 export {
   CreateEventsTable1732500000000,
@@ -15,6 +16,7 @@ export {
   CreateProjectionCheckpoints1732500004000,
   OneStreamIndex1732500005000,
   CreateCommandKeys1732500006000,
+  CreateUniqueValues1732500007000,
 };
 
 /**
@@ -31,4 +33,5 @@ export const TESSERA_MIGRATIONS: Array<new () => MigrationInterface> = [
   CreateProjectionCheckpoints1732500004000,
   OneStreamIndex1732500005000,
   CreateCommandKeys1732500006000,
+  CreateUniqueValues1732500007000,
 ];

@@ -44,3 +44,9 @@ export const COMMAND_KEYS_TABLE = 'command_keys';
 
 /** Primary key `(aggregate_id, command_id)` of {@link COMMAND_KEYS_TABLE}: its violation is a replay. */
 export const COMMAND_KEY_CONSTRAINT = 'pk_command_keys';
+
+/** Table of unique values reserved across aggregates (an e-mail address, an order number). */
+export const UNIQUE_VALUES_TABLE = 'unique_values';
+
+/** Primary key `(scope, value)` of {@link UNIQUE_VALUES_TABLE}: its violation is a taken value. */
+export const UNIQUE_VALUE_CONSTRAINT = 'pk_unique_values';

@@ -8,6 +8,7 @@ import {
   markBatchCommitted,
   prepareAppend,
   type AppendBatch,
+  type HeldValue,
   type PendingRow,
   type PendingSnapshot,
 } from '../domain/repository/append-batch';
@@ -23,6 +24,7 @@ import { SavesInFlight } from '../domain/repository/saves-in-flight';
 import { splitUpdateOptions, updateWithRetry } from '../domain/repository/update-with-retry';
 import { isUuid } from '../domain/model/uuid';
 import { OutcomeUnknownError } from '../domain/errors/outcome-unknown-error';
+import { UniqueValueTakenError } from '../domain/errors/unique-value-taken-error';
 import {
   resolveReplay,
   type Replay,
@@ -66,6 +68,8 @@ export class InMemoryEventRepository implements AggregateRepository {
   readonly #inFlight = new SavesInFlight();
   readonly #commandKeys = new Map<string, StoredCommandKey>();
   readonly #eventPlaces = new Map<string, StoredEventPlace>();
+  /** Holder of each unique value, by scope and value. */
+  readonly #uniqueValues = new Map<string, string>();
   #loseNextAcknowledgement = false;
 
   constructor(options: InMemoryEventRepositoryOptions = {}) {
@@ -99,6 +103,19 @@ export class InMemoryEventRepository implements AggregateRepository {
             actual,
           );
         }
+      }
+      for (const claim of batch.claims) {
+        const holder = this.#uniqueValues.get(uniqueKeyOf(claim));
+        if (holder !== undefined) {
+          throw new UniqueValueTakenError(claim.scope, claim.value, holder, claim.aggregateId);
+        }
+      }
+      for (const release of batch.releases) {
+        const key = uniqueKeyOf(release);
+        if (this.#uniqueValues.get(key) === release.aggregateId) this.#uniqueValues.delete(key);
+      }
+      for (const claim of batch.claims) {
+        this.#uniqueValues.set(uniqueKeyOf(claim), claim.aggregateId);
       }
       const createdAt = new Date();
       for (const stream of batch.streams) {
@@ -223,6 +240,10 @@ export class InMemoryEventRepository implements AggregateRepository {
   allEvents(): readonly StoredEvent[] {
     return [...this.#streams.values()].flat().map(toStoredEvent);
   }
+}
+
+function uniqueKeyOf(value: HeldValue): string {
+  return `${value.scope}\u0000${value.value}`;
 }
 
 function commandKeyOf(aggregateId: string, commandId: string): string {

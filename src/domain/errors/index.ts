@@ -17,3 +17,4 @@ export * from './event-round-trip-error';
 export * from './event-decoding-error';
 export * from './outcome-unknown-error';
 export * from './command-id-reused-error';
+export * from './unique-value-taken-error';

@@ -13,6 +13,23 @@ export interface SaveOptions extends EventMetadataOptions {
    * first event's id, which resolves a retry of the same instance only.
    */
   readonly commandId?: string;
+  /**
+   * Unique values this save reserves, in its own transaction: a value another aggregate holds
+   * makes the save throw `UniqueValueTakenError`, writing nothing.
+   */
+  readonly claim?: readonly UniqueValue[];
+  /** Unique values this save gives up (only those its aggregate holds; others are ignored). */
+  readonly release?: readonly UniqueValue[];
+}
+
+/** A value unique across aggregates within its scope: `{ scope: 'email', value: 'ada@x.org' }`. */
+export interface UniqueValue {
+  /** 1-255 characters: what kind of value (`email`, `order-number`). */
+  readonly scope: string;
+  /** 1-1024 characters, compared exactly (normalise case yourself). */
+  readonly value: string;
+  /** The aggregate that holds it; may be left out when the save has one aggregate with events. */
+  readonly aggregateId?: string;
 }
 
 /** Options of `update()`: `commandId` is carried through every attempt. */

@@ -1,6 +1,6 @@
 import type { AggregateRoot } from '../model/aggregate-root';
 import { createHash } from 'node:crypto';
-import type { SaveOptions } from './aggregate-repository';
+import type { SaveOptions, UniqueValue } from './aggregate-repository';
 import { InvalidMetadataError } from '../errors/invalid-metadata-error';
 import type { EventMetadata } from '../model/event-envelope';
 
@@ -54,6 +54,17 @@ export interface AppendBatch {
   readonly rows: readonly PendingRow[];
   /** The save's command id (idempotency key), when it carried one. */
   readonly commandId?: string;
+  /** Unique values claimed, each for an aggregate of the batch. */
+  readonly claims: readonly HeldValue[];
+  /** Unique values released by an aggregate of the batch. */
+  readonly releases: readonly HeldValue[];
+}
+
+/** A unique value and the aggregate of the batch that claims or releases it. */
+export interface HeldValue {
+  readonly scope: string;
+  readonly value: string;
+  readonly aggregateId: string;
 }
 
 /**
@@ -119,7 +130,59 @@ export function prepareAppend(
     });
     rows.push(...streamRows);
   }
-  return commandId === undefined ? { streams, rows } : { streams, rows, commandId };
+  const claims = heldValues('claim', options?.claim, streams);
+  const releases = heldValues('release', options?.release, streams);
+  return commandId === undefined
+    ? { streams, rows, claims, releases }
+    : { streams, rows, commandId, claims, releases };
+}
+
+function heldValues(
+  field: 'claim' | 'release',
+  values: readonly UniqueValue[] | undefined,
+  streams: readonly PendingStream[],
+): HeldValue[] {
+  if (values === undefined) return [];
+  if (!Array.isArray(values as unknown)) throw new InvalidMetadataError(field, 'must be an array');
+  const seen = new Set<string>();
+  return values.map((v, i) => {
+    const at = `${field}[${i}]`;
+    if (typeof v !== 'object' || v === null)
+      throw new InvalidMetadataError(at, 'must be an object');
+    for (const [part, max] of [
+      ['scope', 255],
+      ['value', 1024],
+    ] as const) {
+      const text: unknown = v[part];
+      if (
+        typeof text !== 'string' ||
+        text.length === 0 ||
+        text.length > max ||
+        text.includes('\u0000')
+      ) {
+        throw new InvalidMetadataError(
+          `${at}.${part}`,
+          `must be a string of 1-${max} characters without NUL`,
+        );
+      }
+    }
+    const key = `${v.scope}\u0000${v.value}`;
+    if (seen.has(key)) throw new InvalidMetadataError(at, 'names the same value twice');
+    seen.add(key);
+    const aggregateId =
+      v.aggregateId === undefined && streams.length === 1
+        ? streams[0].aggregate.id
+        : typeof v.aggregateId === 'string'
+          ? v.aggregateId.toLowerCase()
+          : undefined;
+    if (aggregateId === undefined || !streams.some((s) => s.aggregate.id === aggregateId)) {
+      throw new InvalidMetadataError(
+        `${at}.aggregateId`,
+        'must name an aggregate of the save that has events (required with several)',
+      );
+    }
+    return { scope: v.scope, value: v.value, aggregateId };
+  });
 }
 
 /** The metadata of an event raised with its own: the save's, its own ids and headers winning. */

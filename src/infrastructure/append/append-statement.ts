@@ -1,4 +1,4 @@
-import type { AppendBatch, PendingStream } from '../../domain/repository/append-batch';
+import type { AppendBatch, HeldValue, PendingStream } from '../../domain/repository/append-batch';
 import { namedSql, Placeholders, type BoundStatement, type NamedSql } from '../sql/named-sql';
 
 const EVENT_COLUMNS = 'id, aggregate_id, aggregate_type, event_type, version, payload, metadata';
@@ -31,6 +31,7 @@ export class AppendStatements {
     private readonly events: string,
     private readonly snapshots: string,
     private readonly commandKeys: string,
+    private readonly uniqueValues: string,
   ) {}
 
   /**
@@ -44,6 +45,8 @@ export class AppendStatements {
     const events = values ? this.#valuesInsert(batch, p) : this.#arraysInsert(batch, p);
     const writes = [events];
     if (batch.commandId !== undefined) writes.push(this.#keyInsert(batch, batch.commandId, p));
+    if (batch.releases.length > 0) writes.push(this.#release(batch.releases, p));
+    if (batch.claims.length > 0) writes.push(this.#claim(batch.claims, p));
     const snapshots = batch.streams.filter((s) => s.snapshot !== undefined);
     if (snapshots.length > 0) writes.push(this.#snapshotUpsert(snapshots, p));
     // Every write of the save in one statement, so one transaction and one round trip: if the
@@ -63,6 +66,16 @@ export class AppendStatements {
       'SELECT aggregate_id::text AS "aggregateId", fingerprint, first_version AS "firstVersion", ' +
       `last_version AS "lastVersion" FROM ${this.commandKeys} WHERE command_id = ${p.add(commandId)} ` +
       `AND aggregate_id = ANY(${p.add(aggregateIds)}::uuid[])`;
+    return { sql: { text }, params: p.values };
+  }
+
+  /** Who holds these unique values, read after a save claiming them was refused. */
+  holders(values: readonly HeldValue[]): BoundStatement {
+    const p = new Placeholders();
+    const text =
+      `SELECT scope, value, aggregate_id::text AS "aggregateId" FROM ${this.uniqueValues} ` +
+      `WHERE (scope, value) IN (SELECT * FROM unnest(${p.add(values.map((v) => v.scope))}::varchar[], ` +
+      `${p.add(values.map((v) => v.value))}::varchar[]))`;
     return { sql: { text }, params: p.values };
   }
 
@@ -175,6 +188,24 @@ export class AppendStatements {
       `${insert}SELECT u.id, ${key}, u.fingerprint, u.first_version, u.last_version FROM ` +
       `unnest(${ids}::uuid[], ${fingerprints}::varchar[], ${firsts}::int[], ${lasts}::int[]) ` +
       'AS u(id, fingerprint, first_version, last_version)'
+    );
+  }
+
+  /** Claims: a plain insert, so a value already held fails the whole statement. */
+  #claim(values: readonly HeldValue[], p: Placeholders): string {
+    return (
+      `INSERT INTO ${this.uniqueValues} (scope, value, aggregate_id) SELECT * FROM ` +
+      `unnest(${p.add(values.map((v) => v.scope))}::varchar[], ${p.add(values.map((v) => v.value))}::varchar[], ` +
+      `${p.add(values.map((v) => v.aggregateId))}::uuid[])`
+    );
+  }
+
+  /** Releases: only values the releasing aggregate holds. */
+  #release(values: readonly HeldValue[], p: Placeholders): string {
+    return (
+      `DELETE FROM ${this.uniqueValues} WHERE (scope, value, aggregate_id) IN (SELECT * FROM ` +
+      `unnest(${p.add(values.map((v) => v.scope))}::varchar[], ${p.add(values.map((v) => v.value))}::varchar[], ` +
+      `${p.add(values.map((v) => v.aggregateId))}::uuid[]))`
     );
   }
 

@@ -1,5 +1,9 @@
 import { QueryFailedError } from 'typeorm';
-import { COMMAND_KEY_CONSTRAINT, EVENT_ID_CONSTRAINT } from '../../migrations/schema-names';
+import {
+  COMMAND_KEY_CONSTRAINT,
+  EVENT_ID_CONSTRAINT,
+  UNIQUE_VALUE_CONSTRAINT,
+} from '../../migrations/schema-names';
 
 /**
  * True when `error` says the save may already be stored: a unique violation (SQLSTATE 23505) of
@@ -15,4 +19,11 @@ export function isStoredSaveViolation(error: unknown): boolean {
     driverError.constraint === COMMAND_KEY_CONSTRAINT ||
     driverError.constraint === EVENT_ID_CONSTRAINT
   );
+}
+
+/** True for a unique violation of the unique values' primary key: a claimed value is taken. */
+export function isTakenValueViolation(error: unknown): boolean {
+  const driverError = (error instanceof QueryFailedError ? error.driverError : error) as
+    { code?: unknown; constraint?: unknown } | undefined;
+  return driverError?.code === '23505' && driverError.constraint === UNIQUE_VALUE_CONSTRAINT;
 }

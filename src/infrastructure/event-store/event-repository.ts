@@ -9,6 +9,7 @@ import {
   markBatchCommitted,
   prepareAppend,
   type AppendBatch,
+  type HeldValue,
 } from '../../domain/repository/append-batch';
 import { AggregateNotFoundError } from '../../domain/errors/aggregate-not-found-error';
 import { InvalidAggregateIdError } from '../../domain/errors/invalid-aggregate-id-error';
@@ -29,7 +30,8 @@ import {
   NOTHING_SAVED,
   type SaveResult,
 } from '../../domain/repository/save-result';
-import { isStoredSaveViolation } from '../append/stored-save-violation';
+import { isStoredSaveViolation, isTakenValueViolation } from '../append/stored-save-violation';
+import { UniqueValueTakenError } from '../../domain/errors/unique-value-taken-error';
 import type { BoundStatement } from '../sql/named-sql';
 import { splitUpdateOptions, updateWithRetry } from '../../domain/repository/update-with-retry';
 import { isUuid } from '../../domain/model/uuid';
@@ -41,7 +43,12 @@ import { loadAggregate } from '../load/load-aggregate';
 import { LoadStatements } from '../load/load-statements';
 import { UpdateHistory } from '../load/update-history';
 import { isConnectionError, PgSession, type BoundQuery, type EachRow } from '../session/pg-session';
-import { COMMAND_KEYS_TABLE, EVENTS_TABLE, SNAPSHOTS_TABLE } from '../../migrations/schema-names';
+import {
+  COMMAND_KEYS_TABLE,
+  EVENTS_TABLE,
+  SNAPSHOTS_TABLE,
+  UNIQUE_VALUES_TABLE,
+} from '../../migrations/schema-names';
 import { qualifiedTableName } from '../sql/sql-identifier';
 
 /** Options of {@link EventRepository}. */
@@ -56,6 +63,8 @@ export interface EventRepositoryOptions {
   readonly snapshotTable?: string;
   /** Name of the command keys table. Default `command_keys`. */
   readonly commandKeyTable?: string;
+  /** Name of the unique values table. Default `unique_values`. */
+  readonly uniqueValueTable?: string;
   /**
    * Events read per round trip while folding a stream. The first ten pages are read whole; after
    * them each event is folded as its row arrives and none is kept, so memory stays flat however
@@ -116,7 +125,11 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
       options.commandKeyTable ?? COMMAND_KEYS_TABLE,
       options.schema,
     );
-    this.#appends = new AppendStatements(events, snapshots, commandKeys);
+    const uniqueValues = qualifiedTableName(
+      options.uniqueValueTable ?? UNIQUE_VALUES_TABLE,
+      options.schema,
+    );
+    this.#appends = new AppendStatements(events, snapshots, commandKeys, uniqueValues);
     this.#loads = new LoadStatements(events, snapshots);
   }
 
@@ -216,10 +229,12 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
         );
       }
       const conflictId = versionConflictAggregateId(error);
+      const taken = isTakenValueViolation(error);
       const stored = isStoredSaveViolation(error);
-      if (conflictId === undefined && !stored) throw error;
+      if (conflictId === undefined && !stored && !taken) throw error;
       const replay = await this.#storedReplay(batch, manager);
       if (replay) return replay;
+      if (taken) throw await this.#takenValueError(batch, error, manager);
       if (conflictId === undefined) throw error;
       throw await toConcurrencyError(batch, conflictId, error, (aggregateId) => {
         const current = this.#appends.currentVersion(aggregateId);
@@ -248,6 +263,28 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
       manager,
     );
     return resolveReplay(batch, keys, events);
+  }
+
+  /** The error of a refused claim, naming a claimed value another aggregate holds. */
+  async #takenValueError(
+    batch: AppendBatch,
+    cause: unknown,
+    manager: EntityManager | undefined,
+  ): Promise<unknown> {
+    const holders = await this.#run<HeldValue>(this.#appends.holders(batch.claims), manager);
+    for (const claim of batch.claims) {
+      const holder = holders.find((h) => h.scope === claim.scope && h.value === claim.value);
+      if (holder) {
+        return new UniqueValueTakenError(
+          claim.scope,
+          claim.value,
+          holder.aggregateId,
+          claim.aggregateId,
+          { cause },
+        );
+      }
+    }
+    return cause;
   }
 
   #run<R>(statement: BoundStatement, manager: EntityManager | undefined): Promise<R[]> {

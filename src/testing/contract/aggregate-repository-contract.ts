@@ -13,6 +13,7 @@ import type { ContractTestRunner } from './contract-test-runner';
 import { roundTripContract } from './round-trip-contract';
 import { idempotencyContract } from './idempotency-contract';
 import { eventMetadataContract } from './event-metadata-contract';
+import { uniqueValueContract } from './unique-value-contract';
 
 /**
  * The behaviour every `AggregateRepository` must have, as a test suite for any runner: pass your
@@ -45,6 +46,7 @@ export function aggregateRepositoryContract(
     describe('round trips', () => roundTripContract(it));
     describe('command ids', () => idempotencyContract(it));
     describe('metadata', () => eventMetadataContract(it));
+    describe('unique values', () => uniqueValueContract(it));
 
     async function created(repository: AggregateRepository, total = 0): Promise<ContractCounter> {
       const counter = ContractCounter.create(randomUUID(), 'c');
