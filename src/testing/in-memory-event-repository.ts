@@ -233,6 +233,13 @@ export class InMemoryEventRepository implements AggregateRepository {
       load: () => this.tryLoad(type, id),
       save: (aggregate) => this.save(aggregate, save),
       reload: () => this.tryLoad(type, id),
+      commandStored: () => {
+        const commandId = options?.commandId;
+        const stored =
+          commandId !== undefined &&
+          this.#commandKeys.has(commandKeyOf(id.toLowerCase(), commandId));
+        return Promise.resolve(stored);
+      },
     });
   }
 

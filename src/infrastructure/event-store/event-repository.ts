@@ -204,6 +204,14 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
       load: () => this.#load(type, aggregateId, options.manager, history),
       save: (aggregate) => this.save(aggregate, save),
       reload: () => this.#load(type, aggregateId, options.manager),
+      commandStored: async () => {
+        if (options.commandId === undefined) return false;
+        const keys = await this.#run(
+          this.#appends.storedKeys(options.commandId, [aggregateId]),
+          options.manager,
+        );
+        return keys.length > 0;
+      },
     });
   }
 

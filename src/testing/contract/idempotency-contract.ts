@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { AggregateRepository } from '../../domain/repository/aggregate-repository';
 import { CommandIdReusedError } from '../../domain/errors/command-id-reused-error';
 import { ConcurrencyError } from '../../domain/errors/concurrency-error';
+import { DomainError } from '../../domain/errors/domain-error';
 import { ContractCounter } from './contract-aggregate';
 
 type RepositoryTest = (
@@ -121,6 +122,22 @@ export function idempotencyContract(it: RepositoryTest): void {
     assert.equal(again.total, 7);
     assert.equal(again.version, 2);
     assert.equal(again.getUncommittedEvents().length, 0);
+    assert.equal((await repository.readStream(counter.id)).length, 2);
+  });
+
+  it('answers a command that refuses on a rerun, its command id stored, with the stored state', async (repository) => {
+    const counter = await created(repository);
+    const once = (c: ContractCounter): void => {
+      if (c.total >= 7) throw new DomainError('only once', 'ONCE');
+      c.increment(7);
+    };
+    await repository.update(ContractCounter, counter.id, once, { commandId: 'once' });
+    const again = await repository.update(ContractCounter, counter.id, once, { commandId: 'once' });
+    assert.equal(again.total, 7);
+    await assert.rejects(
+      repository.update(ContractCounter, counter.id, once, { commandId: 'other' }),
+      (e: unknown) => e instanceof DomainError && e.code === 'ONCE',
+    );
     assert.equal((await repository.readStream(counter.id)).length, 2);
   });
 
