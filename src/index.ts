@@ -19,7 +19,12 @@ export {
   createTesseraDataSource,
   type TesseraDataSourceOptions,
 } from './infrastructure/session/tessera-data-source';
-export { AGGREGATE_VERSION_CONSTRAINT, EVENTS_TABLE } from './migrations/schema-names';
+export {
+  AGGREGATE_VERSION_CONSTRAINT,
+  COMMAND_KEYS_TABLE,
+  EVENTS_TABLE,
+  UNIQUE_VALUES_TABLE,
+} from './migrations/schema-names';
 export {
   TESSERA_MIGRATIONS,
   CreateEventsTable1732500000000,
@@ -28,6 +33,8 @@ export {
   CreatePublication1732500003000,
   CreateProjectionCheckpoints1732500004000,
   OneStreamIndex1732500005000,
+  CreateCommandKeys1732500006000,
+  CreateUniqueValues1732500007000,
 } from './migrations';
 export { CDC_ROLE } from './migrations/1732500003000-CreatePublication';
 export {

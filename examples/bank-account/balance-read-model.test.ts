@@ -110,7 +110,9 @@ describe('Bank-account balance read model', () => {
       runner.start();
       try {
         const accounts = await bankingDay(
-          (account) => repository.save(account),
+          async (account) => {
+            await repository.save(account);
+          },
           (id) => repository.load(BankAccount, id),
         );
         await eventually('the read model to catch up', async () => {
@@ -137,7 +139,9 @@ describe('Bank-account balance read model', () => {
       runner.start();
       try {
         const accounts = await bankingDay(
-          (account) => repository.save(account),
+          async (account) => {
+            await repository.save(account);
+          },
           (id) => repository.load(BankAccount, id),
         );
         await eventually('the read model to catch up', async () => {

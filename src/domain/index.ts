@@ -13,6 +13,8 @@ export {
 export type {
   EventMetadata,
   EventMetadataOptions,
+  EventRaiseMetadata,
+  JsonValue,
   UncommittedEvent,
   StoredEvent,
   EventEnvelope,
@@ -20,6 +22,8 @@ export type {
 export type {
   AggregateRepository,
   SaveOptions,
+  UniqueValue,
   UpdateOptions,
 } from './repository/aggregate-repository';
 export { retryOnConflict, type RetryOptions } from './repository/retry-on-conflict';
+export type { SaveResult, SavedStream } from './repository/save-result';

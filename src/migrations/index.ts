@@ -5,6 +5,8 @@ import { AppendOnlyEvents1732500002000 } from './1732500002000-AppendOnlyEvents'
 import { CreatePublication1732500003000 } from './1732500003000-CreatePublication';
 import { CreateProjectionCheckpoints1732500004000 } from './1732500004000-CreateProjectionCheckpoints';
 import { OneStreamIndex1732500005000 } from './1732500005000-OneStreamIndex';
+import { CreateCommandKeys1732500006000 } from './1732500006000-CreateCommandKeys';
+import { CreateUniqueValues1732500007000 } from './1732500007000-CreateUniqueValues';
 
 export {
   CreateEventsTable1732500000000,
@@ -13,6 +15,8 @@ export {
   CreatePublication1732500003000,
   CreateProjectionCheckpoints1732500004000,
   OneStreamIndex1732500005000,
+  CreateCommandKeys1732500006000,
+  CreateUniqueValues1732500007000,
 };
 
 /**
@@ -28,4 +32,6 @@ export const TESSERA_MIGRATIONS: Array<new () => MigrationInterface> = [
   CreatePublication1732500003000,
   CreateProjectionCheckpoints1732500004000,
   OneStreamIndex1732500005000,
+  CreateCommandKeys1732500006000,
+  CreateUniqueValues1732500007000,
 ];

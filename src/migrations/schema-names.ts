@@ -31,3 +31,22 @@ export const EVENTS_PUBLICATION = 'tessera_events';
 
 /** LISTEN/NOTIFY channel that wakes ordered-feed readers. */
 export const CHANGE_FEED_CHANNEL = 'tessera_events';
+
+/**
+ * The events table's primary key on `id` (PostgreSQL's default name for `id UUID PRIMARY KEY`).
+ * Its violation by a save means that save's events are already stored: a retry of a save whose
+ * acknowledgement was lost, resolved by the event ids (the implicit command key).
+ */
+export const EVENT_ID_CONSTRAINT = 'events_pkey';
+
+/** Table of the command ids (idempotency keys) of keyed saves, one row per aggregate and key. */
+export const COMMAND_KEYS_TABLE = 'command_keys';
+
+/** Primary key `(aggregate_id, command_id)` of {@link COMMAND_KEYS_TABLE}: its violation is a replay. */
+export const COMMAND_KEY_CONSTRAINT = 'pk_command_keys';
+
+/** Table of unique values reserved across aggregates (an e-mail address, an order number). */
+export const UNIQUE_VALUES_TABLE = 'unique_values';
+
+/** Primary key `(scope, value)` of {@link UNIQUE_VALUES_TABLE}: its violation is a taken value. */
+export const UNIQUE_VALUE_CONSTRAINT = 'pk_unique_values';

@@ -7,6 +7,8 @@ import type {
 import {
   markBatchCommitted,
   prepareAppend,
+  type AppendBatch,
+  type HeldValue,
   type PendingRow,
   type PendingSnapshot,
 } from '../domain/repository/append-batch';
@@ -21,6 +23,16 @@ import { Rehydrator } from '../domain/repository/rehydrator';
 import { SavesInFlight } from '../domain/repository/saves-in-flight';
 import { splitUpdateOptions, updateWithRetry } from '../domain/repository/update-with-retry';
 import { isUuid } from '../domain/model/uuid';
+import { OutcomeUnknownError } from '../domain/errors/outcome-unknown-error';
+import { UniqueValueTakenError } from '../domain/errors/unique-value-taken-error';
+import {
+  resolveReplay,
+  type Replay,
+  type StoredCommandKey,
+  type StoredEventPlace,
+} from '../domain/repository/resolve-replay';
+import { NOTHING_SAVED, type SaveResult } from '../domain/repository/save-result';
+import { attemptedStreams } from '../domain/repository/append-batch';
 
 interface Row extends PendingRow {
   readonly createdAt: Date;
@@ -55,22 +67,32 @@ export class InMemoryEventRepository implements AggregateRepository {
   readonly #snapshots = new Map<string, StoredSnapshot>();
   readonly #serializer: EventSerializer;
   readonly #inFlight = new SavesInFlight();
+  readonly #commandKeys = new Map<string, StoredCommandKey>();
+  readonly #eventPlaces = new Map<string, StoredEventPlace>();
+  /** Holder of each unique value, by scope and value. */
+  readonly #uniqueValues = new Map<string, string>();
+  #loseNextAcknowledgement = false;
 
   constructor(options: InMemoryEventRepositoryOptions = {}) {
     this.#serializer = options.serializer ?? new EventSerializer();
   }
 
-  async save(aggregate: AggregateRoot, options?: SaveOptions): Promise<void> {
+  async save(aggregate: AggregateRoot, options?: SaveOptions): Promise<SaveResult> {
     return this.saveAll([aggregate], options);
   }
 
-  async saveAll(aggregates: readonly AggregateRoot[], options?: SaveOptions): Promise<void> {
+  async saveAll(aggregates: readonly AggregateRoot[], options?: SaveOptions): Promise<SaveResult> {
     const batch = prepareAppend(aggregates, options, this.#serializer);
-    if (batch.rows.length === 0) return;
+    if (batch.rows.length === 0) return NOTHING_SAVED;
     this.#inFlight.claim(batch);
     try {
       // A real store answers later: let other callers interleave here as they would.
       await Promise.resolve();
+      const replay = this.#storedReplay(batch);
+      if (replay) {
+        if (replay.sameEvents) markBatchCommitted(batch);
+        return replay.result;
+      }
       // Check every stream before touching any, so a conflict writes nothing.
       for (const stream of batch.streams) {
         const actual = this.#streams.get(stream.aggregate.id)?.length ?? 0;
@@ -83,11 +105,35 @@ export class InMemoryEventRepository implements AggregateRepository {
           );
         }
       }
+      for (const claim of batch.claims) {
+        const holder = this.#uniqueValues.get(uniqueKeyOf(claim));
+        if (holder !== undefined) {
+          throw new UniqueValueTakenError(claim.scope, claim.value, holder, claim.aggregateId);
+        }
+      }
+      for (const release of batch.releases) {
+        const key = uniqueKeyOf(release);
+        if (this.#uniqueValues.get(key) === release.aggregateId) this.#uniqueValues.delete(key);
+      }
+      for (const claim of batch.claims) {
+        this.#uniqueValues.set(uniqueKeyOf(claim), claim.aggregateId);
+      }
       const createdAt = new Date();
       for (const stream of batch.streams) {
         let rows = this.#streams.get(stream.aggregate.id);
         if (!rows) this.#streams.set(stream.aggregate.id, (rows = []));
-        for (const row of stream.rows) rows.push({ ...row, createdAt });
+        for (const row of stream.rows) {
+          rows.push({ ...row, createdAt });
+          this.#eventPlaces.set(row.eventId, row);
+        }
+        if (batch.commandId !== undefined) {
+          this.#commandKeys.set(commandKeyOf(stream.aggregate.id, batch.commandId), {
+            aggregateId: stream.aggregate.id,
+            fingerprint: stream.fingerprint!,
+            firstVersion: stream.expectedVersion + 1,
+            lastVersion: stream.expectedVersion + stream.rows.length,
+          });
+        }
         if (stream.snapshot) {
           this.#snapshots.set(stream.aggregate.id, {
             ...stream.snapshot,
@@ -95,10 +141,46 @@ export class InMemoryEventRepository implements AggregateRepository {
           });
         }
       }
+      if (this.#loseNextAcknowledgement) {
+        this.#loseNextAcknowledgement = false;
+        throw new OutcomeUnknownError(
+          attemptedStreams(batch),
+          batch.commandId ?? batch.rows[0].eventId,
+          batch.commandId === undefined,
+        );
+      }
       markBatchCommitted(batch);
+      return { replayed: false, streams: attemptedStreams(batch) };
     } finally {
       this.#inFlight.release(batch);
     }
+  }
+
+  /**
+   * Makes the next save that writes store its events and then throw `OutcomeUnknownError`, as
+   * a connection lost right after the commit would: for tests of how an application resolves
+   * an unknown outcome.
+   */
+  loseNextAcknowledgement(): void {
+    this.#loseNextAcknowledgement = true;
+  }
+
+  /** The batch's stored keys and events, as the PostgreSQL repository reads them back. */
+  #storedReplay(batch: AppendBatch): Replay | undefined {
+    const keys: StoredCommandKey[] = [];
+    if (batch.commandId !== undefined) {
+      for (const s of batch.streams) {
+        const key = this.#commandKeys.get(commandKeyOf(s.aggregate.id, batch.commandId));
+        if (key) keys.push(key);
+      }
+    }
+    const events: StoredEventPlace[] = [];
+    for (const row of batch.rows) {
+      const place = this.#eventPlaces.get(row.eventId);
+      if (place) events.push(place);
+    }
+    if (keys.length === 0 && events.length === 0) return undefined;
+    return resolveReplay(batch, keys, events);
   }
 
   async load<T extends AggregateRoot>(type: AggregateClass<T>, id: string): Promise<T> {
@@ -151,6 +233,14 @@ export class InMemoryEventRepository implements AggregateRepository {
     return updateWithRetry(type, id, command, retry, {
       load: () => this.tryLoad(type, id),
       save: (aggregate) => this.save(aggregate, save),
+      reload: () => this.tryLoad(type, id),
+      commandStored: () => {
+        const commandId = options?.commandId;
+        const stored =
+          commandId !== undefined &&
+          this.#commandKeys.has(commandKeyOf(id.toLowerCase(), commandId));
+        return Promise.resolve(stored);
+      },
     });
   }
 
@@ -158,6 +248,14 @@ export class InMemoryEventRepository implements AggregateRepository {
   allEvents(): readonly StoredEvent[] {
     return [...this.#streams.values()].flat().map(toStoredEvent);
   }
+}
+
+function uniqueKeyOf(value: HeldValue): string {
+  return `${value.scope}\u0000${value.value}`;
+}
+
+function commandKeyOf(aggregateId: string, commandId: string): string {
+  return `${aggregateId}\u0000${commandId}`;
 }
 
 /** Parses the stored JSON text afresh on every read, as a JSONB column would hand it back. */

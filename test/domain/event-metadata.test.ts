@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { InvalidMetadataError, type EventMetadataOptions } from '../../src/domain';
-import { buildSharedMetadata } from '../../src/domain/repository/event-metadata';
+import { buildSharedMetadata } from '../../src/domain/model/event-metadata';
 
 function metadataError(options: unknown): InvalidMetadataError {
   let caught: unknown;
@@ -68,7 +68,52 @@ describe('buildSharedMetadata', () => {
     ).to.have.length(4096);
   });
 
+  it('accepts headers of any JSON value and copies them', () => {
+    const nested = { attempt: 2, tags: ['a', { b: null }], ok: true, ratio: -0.25 };
+    const headers = { retry: nested, count: 3, none: null, flag: false, list: [1, 'two'] };
+    const built = buildSharedMetadata({ headers }).headers;
+    expect(built).to.deep.equal(headers);
+    nested.attempt = 3;
+    expect((built?.retry as { attempt: number }).attempt).to.equal(2);
+  });
+
   describe('rejects with InvalidMetadataError', () => {
+    for (const [label, value, reason] of [
+      ['NaN', NaN, /finite number/],
+      ['Infinity', Infinity, /finite number/],
+      ['a Date', new Date(0), /plain object.*Date/],
+      ['a Map', new Map(), /plain object.*Map/],
+      ['a function', () => 1, /JSON value, got function/],
+      ['undefined', undefined, /JSON value, got undefined/],
+      ['a bigint', 1n, /JSON value, got bigint/],
+      ['a nested NUL', { deep: ['a\u0000'] }, /NUL/],
+    ] as const) {
+      it(`a header value that JSON would not give back: ${label}`, () => {
+        const error = metadataError({ headers: { h: value } });
+        expect(error.field).to.match(/^headers\.h/);
+        expect(error.reason).to.match(reason);
+      });
+    }
+
+    it('a header value with a cycle, or nested deeper than 16', () => {
+      const cycle: Record<string, unknown> = {};
+      cycle.self = cycle;
+      expect(metadataError({ headers: { h: cycle } }).reason).to.match(/cycle/);
+      let deep: unknown = 1;
+      for (let i = 0; i < 20; i++) deep = [deep];
+      expect(metadataError({ headers: { h: deep } }).reason).to.match(/deeper than 16/);
+    });
+
+    it('headers over 16 KiB of JSON in all, and a non-string actor or tenant header', () => {
+      const many = Object.fromEntries(
+        Array.from({ length: 8 }, (_, i) => [`h${i}`, 'x'.repeat(4000)]),
+      );
+      const error = metadataError({ headers: many });
+      expect(error.field).to.equal('headers');
+      expect(error.reason).to.match(/over the limit of 16384/);
+      expect(metadataError({ headers: { actor: 7 } }).field).to.equal('headers.actor');
+    });
+
     for (const [field, value] of [
       ['correlationId', 42],
       ['causationId', { id: 'x' }],

@@ -32,7 +32,7 @@ describe('EventRepository append statements (one per layout of streams)', () => 
   const db = useTestDatabase();
 
   it('names layouts once each until their server-side cost reaches the budget, then runs new ones unnamed', () => {
-    const appends = new AppendStatements('events', 'snapshots');
+    const appends = new AppendStatements('events', 'snapshots', 'command_keys', 'unique_values');
     const serializer = new EventSerializer();
     // The append of new accounts with these numbers of events (ids sorted as the batch sorts them).
     const insert = (layout: readonly number[]) =>

@@ -173,12 +173,13 @@ describe('Tessera migrations reversibility', () => {
       expect(applied.map((migration) => migration.name)).to.deep.equal(names);
       expect(await tableExists(dataSource)).to.equal(true);
 
-      // Undoing the last one gives back the ADR's schema exactly, duplicate index included.
-      await dataSource.undoLastMigration();
+      // Undoing the unique values, the command keys and the index change gives back the ADR's
+      // schema exactly, duplicate index included.
+      for (let i = 0; i < 3; i++) await dataSource.undoLastMigration();
       expect((await indexesOf(dataSource)).get('idx_events_aggregate')).to.match(
         /USING btree \(aggregate_id, version\)$/,
       );
-      for (let i = 1; i < names.length; i++) await dataSource.undoLastMigration();
+      for (let i = 3; i < names.length; i++) await dataSource.undoLastMigration();
       expect(await tableExists(dataSource)).to.equal(false);
       expect(await userTables(dataSource)).to.deep.equal(['migrations']);
 

@@ -16,7 +16,7 @@ import { reportFigure } from './support/report-figure';
 
 // How a save in flight fails when its server dies (as opposed to a refused connection).
 const CUT_OFF =
-  /Connection terminated unexpectedly|terminating connection|ECONNRESET|EPIPE|not queryable/i;
+  /Connection terminated unexpectedly|terminating connection|ECONNRESET|EPIPE|not queryable|connection was lost while saving/i;
 
 interface StoredRange {
   count: number;

@@ -1,4 +1,14 @@
-import { compilePlan, type CompiledCheck } from './validity-plan-compiler';
+import { compilePlan } from './validity-plan-compiler';
+import type {
+  ClassPlan,
+  ConstraintMetadataLike,
+  PropertyPlan,
+  Rule,
+  ValidationArgumentsLike,
+  ValidationMetadataLike,
+} from './validity-plan';
+
+export type { ConstraintMetadataLike, ValidationMetadataLike } from './validity-plan';
 
 /**
  * A fast answer to "does this object pass its class-validator constraints?", for the common case
@@ -26,32 +36,6 @@ import { compilePlan, type CompiledCheck } from './validity-plan-compiler';
  * Plans are built from class-validator's public metadata at a class's first check and kept.
  */
 
-/** The parts of class-validator's `ValidationMetadata` read here. */
-export interface ValidationMetadataLike {
-  readonly type: string;
-  readonly propertyName: string;
-  readonly constraints: unknown[];
-  readonly constraintCls?: unknown;
-  readonly each?: boolean;
-  readonly validateIf?: (object: object, value: unknown) => boolean;
-}
-
-/** The parts of class-validator's `ConstraintMetadata` read here. */
-export interface ConstraintMetadataLike {
-  readonly async?: boolean;
-  readonly instance: {
-    validate(value: unknown, args: ValidationArgumentsLike): unknown;
-  };
-}
-
-interface ValidationArgumentsLike {
-  readonly targetName: string | undefined;
-  readonly property: string;
-  readonly object: object;
-  readonly value: unknown;
-  readonly constraints: unknown[];
-}
-
 /** Where the check finds a class's metadata (class-validator's storage, memoized). */
 export interface ValidityCheckSource {
   /** The metadata class-validator's executor uses for an object of this class (no groups). */
@@ -64,8 +48,6 @@ export interface ValidityCheckSource {
   containerStamp(): number;
 }
 
-type ConstraintInstance = ConstraintMetadataLike['instance'];
-
 /** Options of {@link createValidityCheck}. */
 export interface ValidityCheckOptions {
   /**
@@ -73,35 +55,6 @@ export interface ValidityCheckOptions {
    * False walks every plan generically, as happens anyway where code cannot be generated.
    */
   readonly compile?: boolean;
-}
-
-/** One validation metadata entry of a property, with the constraints it runs. */
-export interface Rule {
-  readonly metadata: ValidationMetadataLike;
-  /** The constraints to run (async ones are ignored, as validateSync ignores them). */
-  readonly constraints: readonly ConstraintMetadataLike[];
-  /** Their instances, as the container handed them out at {@link Rule.stamp}. */
-  instances: ConstraintInstance[];
-  /** The container stamp the instances were taken at; NaN before the first time. */
-  stamp: number;
-}
-
-/** What is checked for one property, in class-validator's order. */
-export interface PropertyPlan {
-  readonly name: string;
-  readonly conditions: ReadonlyArray<(object: object, value: unknown) => unknown>;
-  readonly defined: readonly Rule[];
-  readonly custom: readonly Rule[];
-  readonly nested: boolean;
-}
-
-/** What is checked for an object of one class. */
-export interface ClassPlan {
-  /** `constructor.name`, as class-validator passes it to constraints as `targetName`. */
-  readonly targetName: string | undefined;
-  readonly properties: readonly PropertyPlan[];
-  /** The plan compiled to a function of its own (see {@link compilePlan}), when it could be. */
-  compiled?: CompiledCheck;
 }
 
 const CUSTOM = 'customValidation';

@@ -1,7 +1,4 @@
-import type { ClassPlan, Rule } from './validity-check';
-
-/** A class's validity check as a function of its own: the object and the container stamp. */
-export type CompiledCheck = (object: object, stamp: number) => boolean;
+import type { ClassPlan, CompiledCheck, Rule } from './validity-plan';
 
 /** The generic steps a compiled check calls for what it does not spell out itself. */
 export interface CompilerHelpers {

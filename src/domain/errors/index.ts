@@ -15,3 +15,6 @@ export * from './invalid-metadata-error';
 export * from './concurrent-save-error';
 export * from './event-round-trip-error';
 export * from './event-decoding-error';
+export * from './outcome-unknown-error';
+export * from './command-id-reused-error';
+export * from './unique-value-taken-error';

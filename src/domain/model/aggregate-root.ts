@@ -10,7 +10,8 @@ import type { EventClass as ValueClass } from '../codec/event-class';
 import { snapshotPolicyOf } from './aggregate.decorator';
 import { snapshotChecks } from './snapshot-check';
 import { copyState, restoreState } from './state-copy';
-import type { UncommittedEvent } from './event-envelope';
+import type { EventRaiseMetadata, UncommittedEvent } from './event-envelope';
+import { buildSharedMetadata } from './event-metadata';
 import { findEventHandler } from './apply.decorator';
 import type { EventClass } from '../codec/event-class';
 import { eventRegistry } from '../codec/event-registry';
@@ -63,8 +64,20 @@ export abstract class AggregateRoot {
    * a load would and throw `EventRoundTripError`, recording nothing, unless that gives back an
    * equal event; for an aggregate with a snapshot policy, its snapshot is checked the same way
    * after the event is applied, and its fields are put back if the check refuses.
+   *
+   * `metadata` is this event's own (a causation id, headers): stored with it, winning over the
+   * save's metadata for this event; malformed, it throws `InvalidMetadataError` and nothing is
+   * recorded.
    */
-  protected raise(event: object): void {
+  protected raise(event: object, metadata?: EventRaiseMetadata): void {
+    const own =
+      metadata === undefined
+        ? undefined
+        : buildSharedMetadata({
+            correlationId: metadata.correlationId,
+            causationId: metadata.causationId,
+            headers: metadata.headers,
+          });
     const info = eventRegistry.infoOf(event);
     const handler = this.#handlerFor(event, info.name);
     assertValidEvent(event, info.name);
@@ -92,6 +105,7 @@ export abstract class AggregateRoot {
       event,
       eventType: info.name,
       json,
+      ...(own === undefined ? {} : { metadata: own }),
     });
   }
 

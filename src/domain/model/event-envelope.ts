@@ -10,8 +10,19 @@ export interface EventMetadata {
   readonly correlationId?: string;
   /** Id of the message (command or event) that caused this event. */
   readonly causationId?: string;
-  /** Free string headers: actor, tenant, trace ids... */
-  readonly headers?: Readonly<Record<string, string>>;
+  /** Free headers, each any JSON value: actor and tenant (strings), trace ids, flags... */
+  readonly headers?: Readonly<Record<string, JsonValue>>;
+}
+
+/** A value JSON holds as it is: what a header may be. */
+export type JsonValue =
+  string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+
+/** Metadata of one event, given when it is raised; it wins over the save's for that event. */
+export interface EventRaiseMetadata {
+  readonly correlationId?: string;
+  readonly causationId?: string;
+  readonly headers?: Readonly<Record<string, JsonValue>>;
 }
 
 /** Metadata given when saving, applied to every event of the save. */
@@ -22,7 +33,12 @@ export interface EventMetadataOptions {
   readonly actor?: string;
   /** Shortcut for `headers.tenant`. */
   readonly tenant?: string;
-  readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Headers of every event of the save: keys of 1-128 letters, digits, `_ . : -`; values any
+   * JSON value (strings up to 4096 characters, 16 KiB of JSON in all); `actor` and `tenant`
+   * are strings.
+   */
+  readonly headers?: Readonly<Record<string, JsonValue>>;
 }
 
 /** An event raised by an aggregate and not yet saved. */
@@ -40,6 +56,8 @@ export interface UncommittedEvent<E extends object = object> {
    * is stored is exactly what was validated and applied, even if the object is changed later.
    */
   readonly json: string;
+  /** This event's own metadata, when it was raised with some (validated then). */
+  readonly metadata?: Omit<EventMetadata, 'schemaVersion' | 'occurredAt'>;
 }
 
 /** An event as it is stored: a row of the `events` table, payload still plain JSON. */

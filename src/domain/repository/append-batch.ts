@@ -1,12 +1,18 @@
 import type { AggregateRoot } from '../model/aggregate-root';
-import type { EventMetadataOptions } from '../model/event-envelope';
-import { buildSharedMetadata } from './event-metadata';
+import { createHash } from 'node:crypto';
+import type { SaveOptions, UniqueValue } from './aggregate-repository';
+import { InvalidMetadataError } from '../errors/invalid-metadata-error';
+import type { EventMetadata } from '../model/event-envelope';
+
+type SharedMetadata = Omit<EventMetadata, 'schemaVersion' | 'occurredAt'>;
+import { buildSharedMetadata } from '../model/event-metadata';
 import type { EventSerializer } from '../codec/event-serializer';
 import { isoStringOf } from '../codec/iso-time';
 import { eventRegistry } from '../codec/event-registry';
 import { aggregateTypeName, snapshotPolicyOf } from '../model/aggregate.decorator';
 import { UnserializableEventError } from '../errors/unserializable-event-error';
 import { snapshotChecks } from '../model/snapshot-check';
+import type { SavedStream } from '../errors/outcome-unknown-error';
 
 /** One row to append, fully serialized. */
 export interface PendingRow {
@@ -36,12 +42,27 @@ export interface PendingStream {
   readonly rows: readonly PendingRow[];
   /** Present when this save reaches the aggregate's snapshot interval (or one is overdue). */
   readonly snapshot?: PendingSnapshot;
+  /** With a command id: what a replay must match (see {@link eventsFingerprint}). */
+  readonly fingerprint?: string;
 }
 
 /** Everything one `save`/`saveAll` appends, in one transaction. */
 export interface AppendBatch {
   readonly streams: readonly PendingStream[];
   readonly rows: readonly PendingRow[];
+  /** The save's command id (idempotency key), when it carried one. */
+  readonly commandId?: string;
+  /** Unique values claimed, each for an aggregate of the batch. */
+  readonly claims: readonly HeldValue[];
+  /** Unique values released by an aggregate of the batch. */
+  readonly releases: readonly HeldValue[];
+}
+
+/** A unique value and the aggregate of the batch that claims or releases it. */
+export interface HeldValue {
+  readonly scope: string;
+  readonly value: string;
+  readonly aggregateId: string;
 }
 
 /**
@@ -52,9 +73,10 @@ export interface AppendBatch {
  */
 export function prepareAppend(
   aggregates: readonly AggregateRoot[],
-  options: EventMetadataOptions | undefined,
+  options: SaveOptions | undefined,
   serializer: EventSerializer,
 ): AppendBatch {
+  const commandId = checkedCommandId(options?.commandId);
   // Callers from JavaScript can pass anything.
   const given: unknown = aggregates;
   if (!Array.isArray(given)) throw new TypeError('saveAll expects an array of aggregates');
@@ -87,17 +109,127 @@ export function prepareAppend(
         payloadJson: u.json,
         // The same text as JSON.stringify({ schemaVersion, occurredAt, ...shared }), with the part
         // shared by every event of the save stringified once.
-        metadataJson:
-          `{"schemaVersion":${eventRegistry.infoOf(u.event).version},` +
-          `"occurredAt":"${isoStringOf(u.occurredAt)}"${sharedTail}}`,
+        metadataJson: u.metadata
+          ? ownMetadataJson(eventRegistry.infoOf(u.event).version, u.occurredAt, shared, u.metadata)
+          : `{"schemaVersion":${eventRegistry.infoOf(u.event).version},` +
+            `"occurredAt":"${isoStringOf(u.occurredAt)}"${sharedTail}}`,
       };
     });
     const expectedVersion = aggregate.version;
     const snapshot = pendingSnapshot(aggregate, aggregateType, expectedVersion, streamRows.length);
-    streams.push({ aggregate, aggregateType, expectedVersion, rows: streamRows, snapshot });
+    const fingerprint =
+      commandId === undefined ? undefined : eventsFingerprint(aggregateType, streamRows);
+    streams.push({
+      aggregate,
+      aggregateType,
+      expectedVersion,
+      rows: streamRows,
+      snapshot,
+      fingerprint,
+    });
     rows.push(...streamRows);
   }
-  return { streams, rows };
+  const claims = heldValues('claim', options?.claim, streams);
+  const releases = heldValues('release', options?.release, streams);
+  return commandId === undefined
+    ? { streams, rows, claims, releases }
+    : { streams, rows, commandId, claims, releases };
+}
+
+function heldValues(
+  field: 'claim' | 'release',
+  values: readonly UniqueValue[] | undefined,
+  streams: readonly PendingStream[],
+): HeldValue[] {
+  if (values === undefined) return [];
+  // Callers from JavaScript can pass anything.
+  const given: unknown = values;
+  if (!Array.isArray(given)) throw new InvalidMetadataError(field, 'must be an array');
+  const seen = new Set<string>();
+  return values.map((v, i) => {
+    const at = `${field}[${i}]`;
+    if (typeof v !== 'object' || v === null)
+      throw new InvalidMetadataError(at, 'must be an object');
+    for (const [part, max] of [
+      ['scope', 255],
+      ['value', 1024],
+    ] as const) {
+      const text: unknown = v[part];
+      if (
+        typeof text !== 'string' ||
+        text.length === 0 ||
+        text.length > max ||
+        text.includes('\u0000')
+      ) {
+        throw new InvalidMetadataError(
+          `${at}.${part}`,
+          `must be a string of 1-${max} characters without NUL`,
+        );
+      }
+    }
+    const key = `${v.scope}\u0000${v.value}`;
+    if (seen.has(key)) throw new InvalidMetadataError(at, 'names the same value twice');
+    seen.add(key);
+    const aggregateId =
+      v.aggregateId === undefined && streams.length === 1
+        ? streams[0].aggregate.id
+        : typeof v.aggregateId === 'string'
+          ? v.aggregateId.toLowerCase()
+          : undefined;
+    if (aggregateId === undefined || !streams.some((s) => s.aggregate.id === aggregateId)) {
+      throw new InvalidMetadataError(
+        `${at}.aggregateId`,
+        'must name an aggregate of the save that has events (required with several)',
+      );
+    }
+    return { scope: v.scope, value: v.value, aggregateId };
+  });
+}
+
+/** The metadata of an event raised with its own: the save's, its own ids and headers winning. */
+function ownMetadataJson(
+  schemaVersion: number,
+  occurredAt: Date,
+  shared: SharedMetadata,
+  own: SharedMetadata,
+): string {
+  const headers = shared.headers || own.headers ? { ...shared.headers, ...own.headers } : undefined;
+  return JSON.stringify({
+    schemaVersion,
+    occurredAt: isoStringOf(occurredAt),
+    ...shared,
+    ...own,
+    ...(headers ? { headers } : {}),
+  });
+}
+
+/**
+ * What makes two saves under one command id the same command: the aggregate type and each
+ * event's type and payload, in order. Not ids, versions or times: a retry through `update()`
+ * raises new events on a reloaded aggregate, with new ids and, after a lost acknowledgement,
+ * other versions.
+ */
+export function eventsFingerprint(
+  aggregateType: string,
+  rows: readonly Pick<PendingRow, 'eventType' | 'payloadJson'>[],
+): string {
+  const hash = createHash('sha256').update(aggregateType);
+  for (const row of rows)
+    hash.update('\u0000').update(row.eventType).update('\u0000').update(row.payloadJson);
+  return hash.digest('base64url');
+}
+
+function checkedCommandId(commandId: unknown): string | undefined {
+  if (commandId === undefined) return undefined;
+  if (
+    typeof commandId !== 'string' ||
+    commandId.length === 0 ||
+    commandId.length > 255 ||
+    commandId.includes('\u0000')
+  ) {
+    throw new InvalidMetadataError('commandId', 'must be a string of 1-255 characters without NUL');
+  }
+  return commandId;
 }
 
 function pendingSnapshot(
@@ -131,4 +263,14 @@ function pendingSnapshot(
  */
 export function markBatchCommitted(batch: AppendBatch): void {
   for (const s of batch.streams) s.aggregate.markCommitted(s.rows.length, s.snapshot !== undefined);
+}
+
+/** The streams a batch writes, with the versions it attempts. */
+export function attemptedStreams(batch: AppendBatch): readonly SavedStream[] {
+  return batch.streams.map((s) => ({
+    aggregateId: s.aggregate.id,
+    aggregateType: s.aggregateType,
+    firstVersion: s.expectedVersion + 1,
+    lastVersion: s.expectedVersion + s.rows.length,
+  }));
 }

@@ -1,4 +1,4 @@
-import type { AppendBatch, PendingStream } from '../../domain/repository/append-batch';
+import type { AppendBatch, HeldValue, PendingStream } from '../../domain/repository/append-batch';
 import { namedSql, Placeholders, type BoundStatement, type NamedSql } from '../sql/named-sql';
 
 const EVENT_COLUMNS = 'id, aggregate_id, aggregate_type, event_type, version, payload, metadata';
@@ -30,6 +30,8 @@ export class AppendStatements {
   constructor(
     private readonly events: string,
     private readonly snapshots: string,
+    private readonly commandKeys: string,
+    private readonly uniqueValues: string,
   ) {}
 
   /**
@@ -40,10 +42,50 @@ export class AppendStatements {
   build(batch: AppendBatch): BoundStatement {
     const p = new Placeholders();
     const values = batch.rows.length <= MAX_VALUES_ROWS;
-    let text = values ? this.#valuesInsert(batch, p) : this.#arraysInsert(batch, p);
+    const events = values ? this.#valuesInsert(batch, p) : this.#arraysInsert(batch, p);
+    const writes = [events];
+    if (batch.commandId !== undefined) writes.push(this.#keyInsert(batch, batch.commandId, p));
+    if (batch.releases.length > 0) writes.push(this.#release(batch.releases, p));
+    if (batch.claims.length > 0) writes.push(this.#claim(batch.claims, p));
     const snapshots = batch.streams.filter((s) => s.snapshot !== undefined);
-    if (snapshots.length > 0) text = this.#withSnapshots(text, snapshots, p);
+    if (snapshots.length > 0) writes.push(this.#snapshotUpsert(snapshots, p));
+    // Every write of the save in one statement, so one transaction and one round trip: if the
+    // events hit a version conflict, or the key is already stored, nothing is written.
+    const last = writes.pop()!;
+    const text =
+      writes.length === 0
+        ? last
+        : `WITH ${writes.map((w, i) => `w${i} AS (${w} RETURNING 1)`).join(', ')} ${last}`;
     return { sql: this.#name(text, values ? batch.rows.length : 8), params: p.values };
+  }
+
+  /** The stored keys of `commandId` for these aggregates, read after a refused save. */
+  storedKeys(commandId: string, aggregateIds: readonly string[]): BoundStatement {
+    const p = new Placeholders();
+    const text =
+      'SELECT aggregate_id::text AS "aggregateId", fingerprint, first_version AS "firstVersion", ' +
+      `last_version AS "lastVersion" FROM ${this.commandKeys} WHERE command_id = ${p.add(commandId)} ` +
+      `AND aggregate_id = ANY(${p.add(aggregateIds)}::uuid[])`;
+    return { sql: { text }, params: p.values };
+  }
+
+  /** Who holds these unique values, read after a save claiming them was refused. */
+  holders(values: readonly HeldValue[]): BoundStatement {
+    const p = new Placeholders();
+    const text =
+      `SELECT scope, value, aggregate_id::text AS "aggregateId" FROM ${this.uniqueValues} ` +
+      `WHERE (scope, value) IN (SELECT * FROM unnest(${p.add(values.map((v) => v.scope))}::varchar[], ` +
+      `${p.add(values.map((v) => v.value))}::varchar[]))`;
+    return { sql: { text }, params: p.values };
+  }
+
+  /** Where these event ids are stored, if they are: the implicit key of a save. */
+  storedEvents(eventIds: readonly string[]): BoundStatement {
+    const p = new Placeholders();
+    const text =
+      'SELECT id::text AS "eventId", aggregate_id::text AS "aggregateId", version ' +
+      `FROM ${this.events} WHERE id = ANY(${p.add(eventIds)}::uuid[])`;
+    return { sql: { text }, params: p.values };
   }
 
   /** The stream's current version, read after a conflict to report what the save lost to. */
@@ -124,11 +166,55 @@ export class AppendStatements {
   }
 
   /**
-   * Events and snapshots in one statement, so one transaction and one round trip: if the events
-   * hit a version conflict the statement fails and no snapshot is written. The upsert concerns
-   * snapshots only (a cache); event inserts never use ON CONFLICT.
+   * The command key of each stream. A plain insert: a stored key must fail the statement (its
+   * primary key's violation is how a replay is recognised), never be skipped.
    */
-  #withSnapshots(eventInsert: string, streams: readonly PendingStream[], p: Placeholders): string {
+  #keyInsert(batch: AppendBatch, commandId: string, p: Placeholders): string {
+    const insert = `INSERT INTO ${this.commandKeys} (aggregate_id, command_id, fingerprint, first_version, last_version) `;
+    const key = p.add(commandId);
+    if (batch.streams.length <= MAX_VALUES_ROWS) {
+      const tuples = batch.streams.map(
+        (s) =>
+          `(${p.add(s.aggregate.id)}::uuid, ${key}, ${p.add(s.fingerprint)}, ` +
+          `${p.add(s.expectedVersion + 1)}::int, ${p.add(s.expectedVersion + s.rows.length)}::int)`,
+      );
+      return `${insert}VALUES ${tuples.join(', ')}`;
+    }
+    const ids = p.add(batch.streams.map((s) => s.aggregate.id));
+    const fingerprints = p.add(batch.streams.map((s) => s.fingerprint));
+    const firsts = p.add(batch.streams.map((s) => s.expectedVersion + 1));
+    const lasts = p.add(batch.streams.map((s) => s.expectedVersion + s.rows.length));
+    return (
+      `${insert}SELECT u.id, ${key}, u.fingerprint, u.first_version, u.last_version FROM ` +
+      `unnest(${ids}::uuid[], ${fingerprints}::varchar[], ${firsts}::int[], ${lasts}::int[]) ` +
+      'AS u(id, fingerprint, first_version, last_version)'
+    );
+  }
+
+  /** Claims: a plain insert, so a value already held fails the whole statement. */
+  #claim(values: readonly HeldValue[], p: Placeholders): string {
+    return (
+      `INSERT INTO ${this.uniqueValues} (scope, value, aggregate_id) SELECT * FROM ` +
+      `unnest(${p.add(values.map((v) => v.scope))}::varchar[], ${p.add(values.map((v) => v.value))}::varchar[], ` +
+      `${p.add(values.map((v) => v.aggregateId))}::uuid[])`
+    );
+  }
+
+  /** Releases: only values the releasing aggregate holds. */
+  #release(values: readonly HeldValue[], p: Placeholders): string {
+    return (
+      `DELETE FROM ${this.uniqueValues} WHERE (scope, value, aggregate_id) IN (SELECT * FROM ` +
+      `unnest(${p.add(values.map((v) => v.scope))}::varchar[], ${p.add(values.map((v) => v.value))}::varchar[], ` +
+      `${p.add(values.map((v) => v.aggregateId))}::uuid[]))`
+    );
+  }
+
+  /**
+   * The due snapshots, written in the events' statement: if the events hit a version conflict
+   * no snapshot is written. The upsert concerns snapshots only (a cache); event inserts never
+   * use ON CONFLICT.
+   */
+  #snapshotUpsert(streams: readonly PendingStream[], p: Placeholders): string {
     const snapshot = (s: PendingStream): NonNullable<PendingStream['snapshot']> => s.snapshot!;
     const ids = p.add(streams.map((s) => s.aggregate.id));
     const types = p.add(streams.map((s) => s.aggregateType));
@@ -136,7 +222,6 @@ export class AppendStatements {
     const schemaVersions = p.add(streams.map((s) => snapshot(s).schemaVersion));
     const states = p.add(streams.map((s) => snapshot(s).stateJson));
     return (
-      `WITH appended AS (${eventInsert} RETURNING 1) ` +
       `INSERT INTO ${this.snapshots} AS s (aggregate_id, aggregate_type, version, schema_version, state) ` +
       `SELECT * FROM unnest(${ids}::uuid[], ${types}::varchar[], ${versions}::int[], ` +
       `${schemaVersions}::int[], ${states}::jsonb[]) ` +

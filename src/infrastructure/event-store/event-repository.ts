@@ -6,9 +6,11 @@ import type {
   UpdateOptions,
 } from '../../domain/repository/aggregate-repository';
 import {
+  attemptedStreams,
   markBatchCommitted,
   prepareAppend,
   type AppendBatch,
+  type HeldValue,
 } from '../../domain/repository/append-batch';
 import { AggregateNotFoundError } from '../../domain/errors/aggregate-not-found-error';
 import { InvalidAggregateIdError } from '../../domain/errors/invalid-aggregate-id-error';
@@ -17,6 +19,17 @@ import type { StoredEvent } from '../../domain/model/event-envelope';
 import { EventSerializer } from '../../domain/codec/event-serializer';
 import { aggregateTypeName } from '../../domain/model/aggregate.decorator';
 import { SavesInFlight } from '../../domain/repository/saves-in-flight';
+import { OutcomeUnknownError } from '../../domain/errors/outcome-unknown-error';
+import {
+  resolveReplay,
+  type Replay,
+  type StoredCommandKey,
+  type StoredEventPlace,
+} from '../../domain/repository/resolve-replay';
+import { NOTHING_SAVED, type SaveResult } from '../../domain/repository/save-result';
+import { isStoredSaveViolation, isTakenValueViolation } from '../append/stored-save-violation';
+import { UniqueValueTakenError } from '../../domain/errors/unique-value-taken-error';
+import type { BoundStatement } from '../sql/named-sql';
 import { splitUpdateOptions, updateWithRetry } from '../../domain/repository/update-with-retry';
 import { isUuid } from '../../domain/model/uuid';
 import { AppendStatements } from '../append/append-statement';
@@ -26,8 +39,13 @@ import { toStoredEvent, type EventRow } from '../load/event-row';
 import { loadAggregate } from '../load/load-aggregate';
 import { LoadStatements } from '../load/load-statements';
 import { UpdateHistory } from '../load/update-history';
-import { PgSession, type BoundQuery, type EachRow } from '../session/pg-session';
-import { EVENTS_TABLE, SNAPSHOTS_TABLE } from '../../migrations/schema-names';
+import { isConnectionError, PgSession, type BoundQuery, type EachRow } from '../session/pg-session';
+import {
+  COMMAND_KEYS_TABLE,
+  EVENTS_TABLE,
+  SNAPSHOTS_TABLE,
+  UNIQUE_VALUES_TABLE,
+} from '../../migrations/schema-names';
 import { qualifiedTableName } from '../sql/sql-identifier';
 
 /** Options of {@link EventRepository}. */
@@ -40,6 +58,10 @@ export interface EventRepositoryOptions {
   readonly table?: string;
   /** Name of the snapshots table. Default `snapshots`. */
   readonly snapshotTable?: string;
+  /** Name of the command keys table. Default `command_keys`. */
+  readonly commandKeyTable?: string;
+  /** Name of the unique values table. Default `unique_values`. */
+  readonly uniqueValueTable?: string;
   /**
    * Events read per round trip while folding a stream. The first ten pages are read whole; after
    * them each event is folded as its row arrives and none is kept, so memory stays flat however
@@ -96,12 +118,20 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
     this.#serializer = options.serializer ?? new EventSerializer();
     const events = qualifiedTableName(options.table ?? EVENTS_TABLE, options.schema);
     const snapshots = qualifiedTableName(options.snapshotTable ?? SNAPSHOTS_TABLE, options.schema);
-    this.#appends = new AppendStatements(events, snapshots);
+    const commandKeys = qualifiedTableName(
+      options.commandKeyTable ?? COMMAND_KEYS_TABLE,
+      options.schema,
+    );
+    const uniqueValues = qualifiedTableName(
+      options.uniqueValueTable ?? UNIQUE_VALUES_TABLE,
+      options.schema,
+    );
+    this.#appends = new AppendStatements(events, snapshots, commandKeys, uniqueValues);
     this.#loads = new LoadStatements(events, snapshots);
   }
 
   /** {@inheritDoc AggregateRepository.save} */
-  save(aggregate: AggregateRoot, options?: EventSaveOptions): Promise<void> {
+  save(aggregate: AggregateRoot, options?: EventSaveOptions): Promise<SaveResult> {
     return this.saveAll([aggregate], options);
   }
 
@@ -109,17 +139,18 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
   async saveAll(
     aggregates: readonly AggregateRoot[],
     options: EventSaveOptions = {},
-  ): Promise<void> {
+  ): Promise<SaveResult> {
     if (options === null || typeof options !== 'object') {
       throw new InvalidMetadataError('options', 'must be an object');
     }
     const { manager, ...metadata } = options;
     const batch = prepareAppend(aggregates, metadata, this.#serializer);
-    if (batch.rows.length === 0) return;
+    if (batch.rows.length === 0) return NOTHING_SAVED;
     this.#inFlight.claim(batch);
     try {
-      await this.#append(batch, manager);
-      markBatchCommitted(batch);
+      const replay = await this.#append(batch, manager);
+      if (!replay || replay.sameEvents) markBatchCommitted(batch);
+      return replay?.result ?? { replayed: false, streams: attemptedStreams(batch) };
     } finally {
       this.#inFlight.release(batch);
     }
@@ -169,21 +200,100 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
     return updateWithRetry(type, aggregateId, command, retry, {
       load: () => this.#load(type, aggregateId, options.manager, history),
       save: (aggregate) => this.save(aggregate, save),
+      reload: () => this.#load(type, aggregateId, options.manager),
+      commandStored: async () => {
+        if (options.commandId === undefined) return false;
+        const keys = await this.#run(
+          this.#appends.storedKeys(options.commandId, [aggregateId]),
+          options.manager,
+        );
+        return keys.length > 0;
+      },
     });
   }
 
-  async #append(batch: AppendBatch, manager: EntityManager | undefined): Promise<void> {
+  /** Appends the batch; resolves with the replay when it turns out to be stored already. */
+  async #append(
+    batch: AppendBatch,
+    manager: EntityManager | undefined,
+  ): Promise<Replay | undefined> {
     const { sql, params } = this.#appends.build(batch);
     try {
       await this.#session.execute(sql, params, manager);
+      return undefined;
     } catch (error) {
+      // Inside a caller's transaction a broken connection rolls it back: the outcome is known
+      // (nothing), and the caller's own commit is the step whose acknowledgement can be lost.
+      if (!manager && isConnectionError(error)) {
+        const implicit = batch.commandId === undefined;
+        throw new OutcomeUnknownError(
+          attemptedStreams(batch),
+          batch.commandId ?? batch.rows[0].eventId,
+          implicit,
+          { cause: error },
+        );
+      }
       const conflictId = versionConflictAggregateId(error);
+      const taken = isTakenValueViolation(error);
+      const stored = isStoredSaveViolation(error);
+      if (conflictId === undefined && !stored && !taken) throw error;
+      const replay = await this.#storedReplay(batch, manager);
+      if (replay) return replay;
+      if (taken) throw await this.#takenValueError(batch, error, manager);
       if (conflictId === undefined) throw error;
       throw await toConcurrencyError(batch, conflictId, error, (aggregateId) => {
         const current = this.#appends.currentVersion(aggregateId);
         return this.#session.query<{ version: number }>(current.sql, current.params, manager);
       });
     }
+  }
+
+  /** Reads back the batch's command keys and event ids: a replay if the save is stored. */
+  async #storedReplay(
+    batch: AppendBatch,
+    manager: EntityManager | undefined,
+  ): Promise<Replay | undefined> {
+    const keys =
+      batch.commandId === undefined
+        ? []
+        : await this.#run<StoredCommandKey>(
+            this.#appends.storedKeys(
+              batch.commandId,
+              batch.streams.map((s) => s.aggregate.id),
+            ),
+            manager,
+          );
+    const events = await this.#run<StoredEventPlace>(
+      this.#appends.storedEvents(batch.rows.map((r) => r.eventId)),
+      manager,
+    );
+    return resolveReplay(batch, keys, events);
+  }
+
+  /** The error of a refused claim, naming a claimed value another aggregate holds. */
+  async #takenValueError(
+    batch: AppendBatch,
+    cause: unknown,
+    manager: EntityManager | undefined,
+  ): Promise<unknown> {
+    const holders = await this.#run<HeldValue>(this.#appends.holders(batch.claims), manager);
+    for (const claim of batch.claims) {
+      const holder = holders.find((h) => h.scope === claim.scope && h.value === claim.value);
+      if (holder) {
+        return new UniqueValueTakenError(
+          claim.scope,
+          claim.value,
+          holder.aggregateId,
+          claim.aggregateId,
+          { cause },
+        );
+      }
+    }
+    return cause;
+  }
+
+  #run<R>(statement: BoundStatement, manager: EntityManager | undefined): Promise<R[]> {
+    return this.#session.query<R>(statement.sql, statement.params, manager);
   }
 
   /** Rehydrates on one connection, the caller's transaction when a manager is given. */

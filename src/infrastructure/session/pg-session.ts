@@ -267,7 +267,11 @@ function walk<R>(rows: R[], onRow: (row: R) => void): number {
 /** Errors pg reported for a statement (as opposed to errors of the caller's work). */
 const fromPg = new WeakSet<object>();
 
-function isConnectionError(error: unknown): boolean {
+/**
+ * True for an error of a connection that broke under a statement (no SQLSTATE, or class 08/57P):
+ * the statement may or may not have run to its commit.
+ */
+export function isConnectionError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null || !fromPg.has(error)) return false;
   const code = (error as { code?: unknown }).code;
   // Errors with a SQLSTATE come from a live server; anything else (ECONNRESET, a terminated

@@ -11,6 +11,9 @@ import { InvalidMetadataError } from '../../domain/errors/invalid-metadata-error
 import { ContractCounter, ContractOther } from './contract-aggregate';
 import type { ContractTestRunner } from './contract-test-runner';
 import { roundTripContract } from './round-trip-contract';
+import { idempotencyContract } from './idempotency-contract';
+import { eventMetadataContract } from './event-metadata-contract';
+import { uniqueValueContract } from './unique-value-contract';
 
 /**
  * The behaviour every `AggregateRepository` must have, as a test suite for any runner: pass your
@@ -41,6 +44,9 @@ export function aggregateRepositoryContract(
 
   describe(`${name} (repository contract)`, () => {
     describe('round trips', () => roundTripContract(it));
+    describe('command ids', () => idempotencyContract(it));
+    describe('metadata', () => eventMetadataContract(it));
+    describe('unique values', () => uniqueValueContract(it));
 
     async function created(repository: AggregateRepository, total = 0): Promise<ContractCounter> {
       const counter = ContractCounter.create(randomUUID(), 'c');

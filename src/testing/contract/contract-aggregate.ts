@@ -6,6 +6,7 @@ import { DomainError } from '../../domain/errors/domain-error';
 import { Aggregate } from '../../domain/model/aggregate.decorator';
 import { Apply } from '../../domain/model/apply.decorator';
 import { DomainEvent } from '../../domain/codec/domain-event.decorator';
+import type { EventRaiseMetadata } from '../../domain/model/event-envelope';
 
 /** A value object nested in a contract event. */
 export class ContractTag {
@@ -53,7 +54,7 @@ export class ContractCounter extends AggregateRoot {
     return counter;
   }
 
-  increment(by = 1): void {
+  increment(by = 1, metadata?: EventRaiseMetadata): void {
     if (!this.name) throw new DomainError('counter does not exist', 'NO_COUNTER');
     this.raise(
       new CounterIncremented(
@@ -61,6 +62,7 @@ export class ContractCounter extends AggregateRoot {
         new ContractTag(`+${by}`, new Date('2026-01-02T03:04:05.678Z')),
         BigInt(by) * 10n ** 20n,
       ),
+      metadata,
     );
   }
 

@@ -55,6 +55,19 @@ export const BAD_METADATA: readonly unknown[] = [
   { headers: { "k'": 'v' } },
   { headers: { 'k;': 'v' } },
   { headers: { ['k'.repeat(129)]: 'v' } },
-  { headers: { k: 1 } },
+  // Header values may be any JSON value, but only one JSON gives back equal.
+  { headers: { k: NaN } },
+  { headers: { k: new Date(0) } },
   { headers: { k: 'nul\u0000' } },
+  { headers: { actor: 1 } },
+  { commandId: '' },
+  { commandId: 'c'.repeat(256) },
+  { claim: [{ scope: '', value: 'x' }] },
+  {
+    claim: [
+      { scope: 'email', value: 'a' },
+      { scope: 'email', value: 'a' },
+    ],
+  },
+  { release: 'email' },
 ];
