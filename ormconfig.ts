@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { createTesseraDataSource } from './src/infrastructure/tessera-data-source';
+import { createTesseraDataSource } from './src/infrastructure/session/tessera-data-source';
 
 /**
  * DataSource for the TypeORM CLI (`npm run migration:run|show|revert`).

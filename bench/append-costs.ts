@@ -8,7 +8,7 @@
  *
  * - **raw-prepared**: raw-prepared's append (its params, its INSERT, named, callback path).
  * - **tessera's statement on raw's path**: the statement and params tessera builds for the same
- *   append (`prepareAppend` and `buildAppendStatement`, client work included) sent the way raw
+ *   append (`prepareAppend` and `AppendStatements.build`, client work included) sent the way raw
  *   sends its own: the difference to raw-prepared is the statement (its gap guard, casts, the
  *   stream's id sent once) plus tessera's client work.
  * - **... without the gap guard**: the same, the guard's subquery cut out of the text: the
@@ -29,11 +29,10 @@ import { Pool } from 'pg';
 import { BankAccount, Owner } from '../examples/bank-account';
 import { AccountOpened } from '../examples/bank-account/events';
 import { createTesseraDataSource, EventRepository } from '../src';
-import { prepareAppend } from '../src/domain/append-batch';
-import { EventSerializer, eventToJson } from '../src/domain/event-serializer';
-import { assertValidEvent } from '../src/domain/event-validator';
-import { buildAppendStatement } from '../src/infrastructure/append-statement';
-import { buildEventSql } from '../src/infrastructure/event-sql';
+import { EventSerializer, eventToJson } from '../src/domain/codec/event-serializer';
+import { assertValidEvent } from '../src/domain/codec/event-validator';
+import { prepareAppend } from '../src/domain/repository/append-batch';
+import { AppendStatements } from '../src/infrastructure/append/append-statement';
 import { createScratchDatabase } from '../support/local-postgres';
 import {
   DEPOSITED,
@@ -70,7 +69,7 @@ const SHAPES: readonly Shape[] = [
 
 const owner = new Owner(OWNER.name, OWNER.email);
 const serializer = new EventSerializer();
-const tesseraSql = buildEventSql('"events"', '"snapshots"');
+const tesseraStatements = new AppendStatements('"events"', '"snapshots"');
 
 /** One way of doing (part of) an append, timed per operation. */
 interface Variant {
@@ -90,9 +89,9 @@ function openAccounts(shape: Shape): BankAccount[] {
 
 function tesseraStatement(shape: Shape): { sql: NamedStatement; params: unknown[] } {
   const batch = prepareAppend(openAccounts(shape), {}, serializer);
-  const { sql, params } = buildAppendStatement(tesseraSql, batch);
+  const { sql, params } = tesseraStatements.build(batch);
   if (!sql.name) throw new Error('expected a named append statement');
-  return { sql: { name: sql.name, text: sql.text }, params };
+  return { sql: { name: sql.name, text: sql.text }, params: [...params] };
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * One benchmark child: one (scenario, contender, round) in a fresh process, so that emmett's
  * process-wide pg type parsers touch nobody else and the peak RSS is this run's alone. Started
- * by bench/run.ts with the job as JSON in argv[2]; reports a ChildResult over IPC.
+ * by bench/run.ts with the job as JSON in TESSERA_BENCH_JOB (not argv, which every local user
+ * can read: the job holds the database URL and its password); reports a ChildResult over IPC.
  */
 import 'reflect-metadata';
 import { createDriver } from './drivers/create-driver';
@@ -10,7 +11,7 @@ import { createMeasure } from './measure';
 import { loadWorkload } from './workloads/workloads';
 
 async function main(): Promise<void> {
-  const job = JSON.parse(process.argv[2] ?? '') as Job;
+  const job = JSON.parse(process.env.TESSERA_BENCH_JOB ?? '') as Job;
   const workload = await loadWorkload(job.workload);
   const driver = await createDriver(job.contender, job.databaseUrl, job.poolSize);
   try {

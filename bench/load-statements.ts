@@ -11,7 +11,7 @@
  */
 import 'reflect-metadata';
 import { Client } from 'pg';
-import { buildEventSql } from '../src/infrastructure/event-sql';
+import { LoadStatements } from '../src/infrastructure/load/load-statements';
 import { createScratchDatabase, startLocalPostgres } from '../support/local-postgres';
 import { median } from './median';
 import { TesseraDriver } from './drivers/tessera-driver';
@@ -29,7 +29,7 @@ interface Statement {
 }
 
 function statements(): Statement[] {
-  const sql = buildEventSql('"events"', '"snapshots"');
+  const sql = new LoadStatements('"events"', '"snapshots"');
   const headArgs = (id: string): readonly unknown[] => [id, 1, 'BankAccount', EVENTS + 1];
   const pageArgs = (id: string): readonly unknown[] => [id, 0, EVENTS + 1, 'BankAccount'];
   return [
@@ -38,15 +38,19 @@ function statements(): Statement[] {
       text: RAW_SELECT,
       args: (id) => [id],
     },
-    { label: 'tessera: page (class without snapshots)', text: sql.selectPage.text, args: pageArgs },
+    {
+      label: 'tessera: page (class without snapshots)',
+      text: sql.page('', 0, 0, '').sql.text,
+      args: pageArgs,
+    },
     {
       label: 'tessera: head (snapshot lookup and first page)',
-      text: sql.selectHead.text,
+      text: sql.head('', 0, '', 0).sql.text,
       args: headArgs,
     },
     {
       label: 'head with NULLIF for the type check (before 2026-11-30)',
-      text: withNullif(sql.selectHead.text),
+      text: withNullif(sql.head('', 0, '', 0).sql.text),
       args: headArgs,
     },
   ];

@@ -119,9 +119,15 @@ export async function runPgbench(databaseUrl: string, ceiling: Ceiling): Promise
         metadata: JSON.stringify(eventMetadata(now)),
       }),
     ];
+    // The password goes in the environment: argv is readable by every local user.
+    const url = new URL(databaseUrl);
+    const env = { ...process.env, PGPASSWORD: decodeURIComponent(url.password) };
+    url.password = '';
     // Untimed first: connections made, statements prepared, the table's first pages written.
-    await run(pgbench, [...args, `--transactions=${WARM_UP_TRANSACTIONS}`, databaseUrl]);
-    const { stdout } = await run(pgbench, [...args, `--time=${ceiling.seconds}`, databaseUrl]);
+    await run(pgbench, [...args, `--transactions=${WARM_UP_TRANSACTIONS}`, url.href], { env });
+    const { stdout } = await run(pgbench, [...args, `--time=${ceiling.seconds}`, url.href], {
+      env,
+    });
     return parsePgbenchOutput(stdout);
   } finally {
     await rm(dir, { recursive: true, force: true });

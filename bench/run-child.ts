@@ -7,7 +7,9 @@ const CHILD_TIMEOUT_MS = 15 * 60_000;
 /** Runs one job in a fresh Node process and returns what it reported. */
 export function runChild(childPath: string, job: Job): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const child = fork(childPath, [JSON.stringify(job)], {
+    const child = fork(childPath, [], {
+      // Not in argv, which every local user can read: the job holds the database password.
+      env: { ...process.env, TESSERA_BENCH_JOB: JSON.stringify(job) },
       execArgv: [...(job.nodeFlags ?? [])],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

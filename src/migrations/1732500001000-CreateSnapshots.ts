@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { SNAPSHOTS_TABLE } from '../infrastructure/schema-names';
+import { SNAPSHOTS_TABLE } from './schema-names';
 
 /**
  * Creates the `snapshots` table: the latest snapshot of each aggregate that has a snapshot

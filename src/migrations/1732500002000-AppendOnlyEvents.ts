@@ -1,6 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 import { createRoleSql } from './create-role-sql';
-import { EVENTS_TABLE, SNAPSHOTS_TABLE } from '../infrastructure/schema-names';
+import { EVENTS_TABLE, SNAPSHOTS_TABLE } from './schema-names';
 
 /** NOLOGIN role whose members may use the erasure/archival escape hatch (cluster-wide). */
 export const MAINTAINER_ROLE = 'tessera_maintainer';

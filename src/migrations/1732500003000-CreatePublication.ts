@@ -1,7 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 import { createRoleSql } from './create-role-sql';
-import { EVENTS_PUBLICATION } from '../infrastructure/change-feed/change-feed-names';
-import { EVENTS_TABLE } from '../infrastructure/schema-names';
+import { EVENTS_PUBLICATION, EVENTS_TABLE } from './schema-names';
 
 /**
  * NOLOGIN role holding what a change-data-capture user needs on the database: SELECT on `events`

@@ -1,6 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { PROJECTION_CHECKPOINTS_TABLE } from '../infrastructure/projections/projection-checkpoint-store';
-import { EVENTS_TABLE } from '../infrastructure/schema-names';
+import { EVENTS_TABLE, PROJECTION_CHECKPOINTS_TABLE } from './schema-names';
 import { WRITER_ROLE } from './1732500002000-AppendOnlyEvents';
 
 /** Index that serves the ordered change feed. */

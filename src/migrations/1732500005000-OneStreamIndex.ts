@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { EVENTS_TABLE } from '../infrastructure/schema-names';
+import { EVENTS_TABLE } from './schema-names';
 
 /** The ADR's index on `(aggregate_id, version)`, which this migration drops. */
 export const DUPLICATE_STREAM_INDEX = 'idx_events_aggregate';

@@ -1,8 +1,8 @@
 import { AssertionError, deepStrictEqual } from 'node:assert';
 import { isDeepStrictEqual } from 'node:util';
-import { AggregateRoot, type AggregateClass } from '../domain/aggregate-root';
-import { EventSerializer } from '../domain/event-serializer';
-import { snapshotPolicyOf } from '../domain/metadata/aggregate.decorator';
+import { AggregateRoot, type AggregateClass } from '../domain/model/aggregate-root';
+import { EventSerializer } from '../domain/codec/event-serializer';
+import { snapshotPolicyOf } from '../domain/model/aggregate.decorator';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any error class, whatever its constructor
 type ErrorClass = abstract new (...args: any[]) => Error;

@@ -1,22 +1,33 @@
-import type { AggregateClass, AggregateRoot } from '../domain/aggregate-root';
+import type { AggregateClass, AggregateRoot } from '../domain/model/aggregate-root';
 import type {
   AggregateRepository,
   SaveOptions,
   UpdateOptions,
-} from '../domain/aggregate-repository';
-import { prepareAppend, runAppend, type PendingRow } from '../domain/append-batch';
+} from '../domain/repository/aggregate-repository';
+import {
+  markBatchCommitted,
+  prepareAppend,
+  type PendingRow,
+  type PendingSnapshot,
+} from '../domain/repository/append-batch';
 import { AggregateNotFoundError } from '../domain/errors/aggregate-not-found-error';
 import { ConcurrencyError } from '../domain/errors/concurrency-error';
 import { InvalidAggregateIdError } from '../domain/errors/invalid-aggregate-id-error';
-import type { StoredEvent } from '../domain/event-envelope';
-import { EventSerializer } from '../domain/event-serializer';
-import { aggregateTypeName } from '../domain/metadata/aggregate.decorator';
-import { rehydrate } from '../domain/rehydrator';
-import { updateWithRetry } from '../domain/update-with-retry';
-import { isUuid } from '../domain/uuid';
+import type { StoredEvent } from '../domain/model/event-envelope';
+import { EventSerializer } from '../domain/codec/event-serializer';
+import { aggregateTypeName, snapshotPolicyOf } from '../domain/model/aggregate.decorator';
+import { AggregateTypeMismatchError } from '../domain/errors/aggregate-type-mismatch-error';
+import { Rehydrator } from '../domain/repository/rehydrator';
+import { SavesInFlight } from '../domain/repository/saves-in-flight';
+import { splitUpdateOptions, updateWithRetry } from '../domain/repository/update-with-retry';
+import { isUuid } from '../domain/model/uuid';
 
 interface Row extends PendingRow {
   readonly createdAt: Date;
+}
+
+interface StoredSnapshot extends PendingSnapshot {
+  readonly aggregateType: string;
 }
 
 /** Options of {@link InMemoryEventRepository}. */
@@ -28,8 +39,9 @@ export interface InMemoryEventRepositoryOptions {
 /**
  * The PostgreSQL `EventRepository`'s semantics in memory, for unit tests of application services:
  * payloads go through the same serializer and JSON text, rehydration through the same validation,
- * and two saves from the same loaded version conflict exactly as they would on PostgreSQL
- * (the second one gets `ConcurrencyError` and writes nothing).
+ * snapshots are written and restored at the same versions, and two saves from the same loaded
+ * version conflict exactly as they would on PostgreSQL (the second one gets `ConcurrencyError`
+ * and writes nothing).
  *
  * @example
  * ```ts
@@ -40,7 +52,9 @@ export interface InMemoryEventRepositoryOptions {
  */
 export class InMemoryEventRepository implements AggregateRepository {
   readonly #streams = new Map<string, Row[]>();
+  readonly #snapshots = new Map<string, StoredSnapshot>();
   readonly #serializer: EventSerializer;
+  readonly #inFlight = new SavesInFlight();
 
   constructor(options: InMemoryEventRepositoryOptions = {}) {
     this.#serializer = options.serializer ?? new EventSerializer();
@@ -53,7 +67,8 @@ export class InMemoryEventRepository implements AggregateRepository {
   async saveAll(aggregates: readonly AggregateRoot[], options?: SaveOptions): Promise<void> {
     const batch = prepareAppend(aggregates, options, this.#serializer);
     if (batch.rows.length === 0) return;
-    await runAppend(batch, async () => {
+    this.#inFlight.claim(batch);
+    try {
       // A real store answers later: let other callers interleave here as they would.
       await Promise.resolve();
       // Check every stream before touching any, so a conflict writes nothing.
@@ -73,8 +88,17 @@ export class InMemoryEventRepository implements AggregateRepository {
         let rows = this.#streams.get(stream.aggregate.id);
         if (!rows) this.#streams.set(stream.aggregate.id, (rows = []));
         for (const row of stream.rows) rows.push({ ...row, createdAt });
+        if (stream.snapshot) {
+          this.#snapshots.set(stream.aggregate.id, {
+            ...stream.snapshot,
+            aggregateType: stream.aggregateType,
+          });
+        }
       }
-    });
+      markBatchCommitted(batch);
+    } finally {
+      this.#inFlight.release(batch);
+    }
   }
 
   async load<T extends AggregateRoot>(type: AggregateClass<T>, id: string): Promise<T> {
@@ -83,13 +107,31 @@ export class InMemoryEventRepository implements AggregateRepository {
     return aggregate;
   }
 
+  /** Rehydrates from the latest snapshot of the class's snapshot version, if any, and the events after it. */
   async find<T extends AggregateRoot>(type: AggregateClass<T>, id: string): Promise<T | null> {
+    aggregateTypeName(type);
     const history = await this.readStream(id);
-    if (history.length === 0) {
-      aggregateTypeName(type);
-      return null;
+    if (history.length === 0) return null;
+    const rehydrator = new Rehydrator(type, id, this.#serializer, this.#usableSnapshot(type, id));
+    for (const stored of history.slice(rehydrator.version)) {
+      rehydrator.apply(stored);
     }
-    return rehydrate(type, id, history, this.#serializer);
+    return rehydrator.aggregate;
+  }
+
+  #usableSnapshot(
+    type: AggregateClass,
+    id: string,
+  ): { readonly state: object; readonly version: number } | undefined {
+    const policy = snapshotPolicyOf(type);
+    const snapshot = this.#snapshots.get(id.toLowerCase());
+    if (!policy || !snapshot) return undefined;
+    const typeName = aggregateTypeName(type);
+    if (snapshot.aggregateType !== typeName) {
+      throw new AggregateTypeMismatchError(id.toLowerCase(), typeName, snapshot.aggregateType);
+    }
+    if (snapshot.schemaVersion !== policy.version) return undefined;
+    return { state: JSON.parse(snapshot.stateJson) as object, version: snapshot.version };
   }
 
   async readStream(aggregateId: string): Promise<readonly StoredEvent[]> {
@@ -105,7 +147,11 @@ export class InMemoryEventRepository implements AggregateRepository {
     command: (aggregate: T) => void | Promise<void>,
     options?: UpdateOptions,
   ): Promise<T> {
-    return updateWithRetry(this, type, id, command, options);
+    const { retry, save } = splitUpdateOptions(options ?? {});
+    return updateWithRetry(type, id, command, retry, {
+      load: () => this.find(type, id),
+      save: (aggregate) => this.save(aggregate, save),
+    });
   }
 
   /** Every stored event of every aggregate, in append order per aggregate. For assertions. */

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { IsInt } from 'class-validator';
 import { Aggregate, AggregateRoot, Apply, DomainEvent, EventSerializer } from '../../src';
-import { prepareAppend } from '../../src/domain/append-batch';
+import { prepareAppend } from '../../src/domain/repository/append-batch';
 
 @DomainEvent('Test.Batch.Counted', { version: 3 })
 class Counted {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { InvalidMetadataError, type EventMetadataOptions } from '../../src/domain';
-import { buildSharedMetadata } from '../../src/domain/event-metadata';
+import { buildSharedMetadata } from '../../src/domain/repository/event-metadata';
 
 function metadataError(options: unknown): InvalidMetadataError {
   let caught: unknown;

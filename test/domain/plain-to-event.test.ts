@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Exclude, Expose, plainToInstance, Transform, Type } from 'class-transformer';
 import fc from 'fast-check';
 import { inspect } from 'node:util';
-import { plainToEvent } from '../../src/domain/plain-to-event';
+import { plainToEvent } from '../../src/domain/codec/plain-to-event';
 
 class Base {
   inherited(): string {

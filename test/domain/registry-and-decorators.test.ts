@@ -34,7 +34,12 @@ describe('@DomainEvent', () => {
     @DomainEvent('Test.Registry.Registered')
     class Registered {}
     const info = eventRegistry.findByName('Test.Registry.Registered');
-    expect(info).to.deep.equal({ name: 'Test.Registry.Registered', version: 1, type: Registered });
+    expect(info).to.deep.equal({
+      name: 'Test.Registry.Registered',
+      version: 1,
+      type: Registered,
+      definedIn: __filename,
+    });
     expect(eventRegistry.findByClass(Registered)).to.equal(info);
     expect(eventRegistry.infoOf(new Registered())).to.equal(info);
   });

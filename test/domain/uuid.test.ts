@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { isUuid } from '../../src/domain/uuid';
+import { isUuid } from '../../src/domain/model/uuid';
 
 /** The definition: canonical 8-4-4-4-12 hexadecimal, either case. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -2,7 +2,12 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { ConcurrencyError, createTesseraDataSource, EventRepository } from '../../src';
-import { buildEventSql, NAMED_LAYOUT_BUDGET } from '../../src/infrastructure/event-sql';
+import {
+  AppendStatements,
+  NAMED_LAYOUT_BUDGET,
+} from '../../src/infrastructure/append/append-statement';
+import { prepareAppend } from '../../src/domain/repository/append-batch';
+import { EventSerializer } from '../../src/domain/codec/event-serializer';
 import { BankAccount, Owner } from '../../examples/bank-account';
 import { useTestDatabase } from '../support/database';
 
@@ -27,10 +32,24 @@ describe('EventRepository append statements (one per layout of streams)', () => 
   const db = useTestDatabase();
 
   it('names layouts once each until their server-side cost reaches the budget, then runs new ones unnamed', () => {
-    const sql = buildEventSql('events', 'snapshots');
+    const appends = new AppendStatements('events', 'snapshots');
+    const serializer = new EventSerializer();
+    // The append of new accounts with these numbers of events (ids sorted as the batch sorts them).
+    const insert = (layout: readonly number[]) =>
+      appends.build(
+        prepareAppend(
+          layout.map((events, i) => {
+            const a = BankAccount.open(`00000000-0000-4000-8000-00000000000${i}`, ada, 'EUR');
+            for (let k = 1; k < events; k++) a.deposit(k);
+            return a;
+          }),
+          {},
+          serializer,
+        ),
+      ).sql;
     // Two streams of 1..40 and 1..7 events: 280 layouts of 2 to 47 rows.
     const layouts = Array.from({ length: 280 }, (_, i) => [1 + (i % 40), 1 + Math.floor(i / 40)]);
-    const statements = layouts.map((layout) => sql.insert(layout, false));
+    const statements = layouts.map((layout) => insert(layout));
     let spent = 0;
     layouts.forEach((layout, i) => {
       const cost = layout[0] + layout[1] + 4;
@@ -39,12 +58,12 @@ describe('EventRepository append statements (one per layout of streams)', () => 
       expect(statements[i].name !== undefined, `layout ${layout.join(',')}`).to.equal(fits);
     });
     expect(statements.filter((s) => s.name === undefined).length).to.be.greaterThan(0);
-    expect(sql.insert(layouts[0], false)).to.equal(statements[0]);
+    expect(insert(layouts[0])).to.equal(statements[0]);
     // Layout [40, 7] (unnamed): 3 parameters per stream, 5 per event.
     expect(statements[279].name).to.equal(undefined);
     expect(statements[279].text).to.contain('$241').and.not.contain('$242');
     // Two streams of 2 events: 3 parameters per stream, 5 per event.
-    expect(sql.insert([2, 2], false).text)
+    expect(insert([2, 2]).text)
       .to.contain('$26')
       .and.not.contain('$27');
   });

@@ -17,7 +17,10 @@ const ada = new Owner('Ada Lovelace', 'ada@example.com');
 describe('EventRepository on PostgreSQL', () => {
   const db = useTestDatabase();
 
-  aggregateRepositoryContract('EventRepository', () => new EventRepository(db.dataSource));
+  aggregateRepositoryContract('EventRepository', () => new EventRepository(db.dataSource), {
+    describe,
+    it,
+  });
 
   async function openAccount(
     repository: EventRepository,

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { buildEventSql } from '../../src/infrastructure/event-sql';
+import { LoadStatements } from '../../src/infrastructure/load/load-statements';
 import { useTestDatabase } from '../support/database';
 
 interface PlanNode {
@@ -24,10 +24,10 @@ describe('EventRepository load query plan', () => {
        FROM generate_series(1, 2000) a, generate_series(1, 10) v`,
     );
     await db.dataSource.query('ANALYZE events');
-    const sql = buildEventSql('events', 'snapshots');
+    const sql = new LoadStatements('events', 'snapshots');
     const queryRunner = db.dataSource.createQueryRunner();
     try {
-      await queryRunner.query(`PREPARE load_page AS ${sql.selectPage.text}`);
+      await queryRunner.query(`PREPARE load_page AS ${sql.page('', 0, 0, '').sql.text}`);
       // Force the generic plan: the one a prepared statement settles on after five executions.
       await queryRunner.query("SET plan_cache_mode = 'force_generic_plan'");
       const [row] = await queryRunner.query(
@@ -42,7 +42,7 @@ describe('EventRepository load query plan', () => {
       expect(plan.map((n) => n['Node Type'])).not.to.include('Sort');
 
       // The first read of an aggregate with a snapshot policy: snapshot row and first page.
-      await queryRunner.query(`PREPARE load_head AS ${sql.selectHead.text}`);
+      await queryRunner.query(`PREPARE load_head AS ${sql.head('', 0, '', 0).sql.text}`);
       const [head] = await queryRunner.query(
         `EXPLAIN (FORMAT JSON) EXECUTE load_head('${randomUUID()}', 1, 'Plan', 1000)`,
       );

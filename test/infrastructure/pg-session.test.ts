@@ -7,7 +7,7 @@ import { useTestDatabase } from '../support/database';
 import { forgeEvents } from '../support/forge-events';
 import { recordStatements } from '../support/record-statements';
 import { Query } from 'pg';
-import { streamsRows, type PgQueryClass } from '../../src/infrastructure/pg-session';
+import { streamsRows, type PgQueryClass } from '../../src/infrastructure/session/pg-session';
 
 const ada = new Owner('Ada Lovelace', 'ada@example.com');
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { DataSource } from 'typeorm';
-import { createTesseraDataSource } from '../../src/infrastructure/tessera-data-source';
-import { AGGREGATE_VERSION_CONSTRAINT, EVENTS_TABLE } from '../../src/infrastructure/schema-names';
+import { createTesseraDataSource } from '../../src/infrastructure/session/tessera-data-source';
+import { AGGREGATE_VERSION_CONSTRAINT, EVENTS_TABLE } from '../../src/migrations/schema-names';
 import { createScratchDatabase } from '../../support/local-postgres';
 import { TESSERA_MIGRATIONS } from '../../src/migrations';
 import { ensureTestServer, useTestDatabase } from '../support/database';

@@ -5,7 +5,7 @@ import type { EventEmitter } from 'node:events';
 import { DataSource } from 'typeorm';
 import { Aggregate, AggregateRoot, Apply, DomainEvent, EventRepository } from '../../src';
 import { useTestDatabase } from '../support/database';
-import { WHOLE_PAGES } from '../../src/infrastructure/stream-reader';
+import { WHOLE_PAGES } from '../../src/infrastructure/load/stream-reader';
 import { recordStatements } from '../support/record-statements';
 
 const log: string[] = [];

@@ -6,14 +6,16 @@
  *   ack <aggregateId> <fromVersion> <toVersion>
  *   fail <aggregateId> <fromVersion> <toVersion> <reason>
  *
- * Usage: node -r ts-node/register test/reliability/append-child.ts <databaseUrl> <eventsPerSave>
+ * Usage: APPEND_CHILD_URL=<databaseUrl> node -r ts-node/register test/reliability/append-child.ts <eventsPerSave>
+ * (the URL, with its password, in the environment: argv is readable by every local user)
  * Stops after the current save when a line `stop` (or end of input) arrives on stdin.
  */
 import 'reflect-metadata';
 import { createTesseraDataSource, EventRepository } from '../../src';
 import { Probe } from './support/probe';
 
-const [url, eventsArgument] = process.argv.slice(2);
+const url = process.env.APPEND_CHILD_URL;
+const [eventsArgument] = process.argv.slice(2);
 const eventsPerSave = Number(eventsArgument);
 let stopping = false;
 
@@ -35,6 +37,7 @@ function backoff(ms: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  if (url === undefined) throw new Error('APPEND_CHILD_URL is not set');
   const dataSource = createTesseraDataSource({ url, poolSize: 2, statementTimeoutMs: 15_000 });
   await dataSource.initialize();
   const repository = new EventRepository(dataSource);

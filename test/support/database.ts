@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { createTesseraDataSource } from '../../src/infrastructure/tessera-data-source';
+import { createTesseraDataSource } from '../../src/infrastructure/session/tessera-data-source';
 import {
   createScratchDatabase,
   LocalPostgres,

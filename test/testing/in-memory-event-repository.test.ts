@@ -11,7 +11,10 @@ import {
 } from '../../src/domain';
 import { aggregateRepositoryContract, InMemoryEventRepository } from '../../src/testing';
 
-aggregateRepositoryContract('InMemoryEventRepository', () => new InMemoryEventRepository());
+aggregateRepositoryContract('InMemoryEventRepository', () => new InMemoryEventRepository(), {
+  describe,
+  it,
+});
 
 @DomainEvent('Test.InMemory.Noted')
 class Noted {

@@ -13,3 +13,5 @@ export * from './aggregate-type-mismatch-error';
 export * from './corrupted-stream-error';
 export * from './invalid-metadata-error';
 export * from './concurrent-save-error';
+export * from './event-round-trip-error';
+export * from './event-decoding-error';

@@ -1,6 +1,6 @@
 import { Client, type ClientConfig } from 'pg';
-import { quoteIdentifier } from '../sql-identifier';
-import { CHANGE_FEED_CHANNEL } from './change-feed-names';
+import { quoteIdentifier } from '../sql/sql-identifier';
+import { CHANGE_FEED_CHANNEL } from '../../migrations/schema-names';
 
 /** Options of {@link ChangeFeedListener}. */
 export interface ChangeFeedListenerOptions {

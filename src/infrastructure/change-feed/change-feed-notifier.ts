@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { quoteIdentifier } from '../sql-identifier';
-import { CHANGE_FEED_CHANNEL } from './change-feed-names';
+import { quoteIdentifier } from '../sql/sql-identifier';
+import { CHANGE_FEED_CHANNEL } from '../../migrations/schema-names';
 
 /** Options of {@link ChangeFeedNotifier}. */
 export interface ChangeFeedNotifierOptions {

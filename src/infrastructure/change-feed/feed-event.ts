@@ -1,4 +1,4 @@
-import type { EventMetadata, StoredEvent } from '../../domain/event-envelope';
+import type { EventMetadata, StoredEvent } from '../../domain/model/event-envelope';
 
 /**
  * A row of the `events` table as the change feed delivers it: the repository's

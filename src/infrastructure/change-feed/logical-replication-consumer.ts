@@ -1,7 +1,7 @@
 import { Client, type ClientConfig } from 'pg';
 import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from 'pg-logical-replication';
-import { EVENTS_TABLE } from '../schema-names';
-import { EVENTS_PUBLICATION } from './change-feed-names';
+import { EVENTS_TABLE } from '../../migrations/schema-names';
+import { EVENTS_PUBLICATION } from '../../migrations/schema-names';
 import { toFeedEvent, type FeedEventRow } from './feed-event';
 import { compareLsn, formatLsn, parseLsn } from './lsn';
 import type { ReplicatedTransaction } from './replicated-transaction';

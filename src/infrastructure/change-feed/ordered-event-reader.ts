@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { EVENTS_TABLE } from '../schema-names';
-import { qualifiedTableName } from '../sql-identifier';
+import { EVENTS_TABLE } from '../../migrations/schema-names';
+import { qualifiedTableName } from '../sql/sql-identifier';
 import { assertFeedCheckpoint, type FeedCheckpoint } from './feed-checkpoint';
 import { toFeedEvent, type FeedEvent, type FeedEventRow } from './feed-event';
 

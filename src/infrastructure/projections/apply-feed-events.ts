@@ -1,6 +1,6 @@
-import type { EventSerializer } from '../../domain/event-serializer';
-import type { Projection } from '../../domain/projection';
-import type { ProjectionEnvelope } from '../../domain/projection-envelope';
+import type { EventSerializer } from '../../domain/codec/event-serializer';
+import type { Projection } from '../../domain/projection/projection';
+import type { ProjectionEnvelope } from '../../domain/projection/projection-envelope';
 import type { FeedEvent } from '../change-feed/feed-event';
 
 /**

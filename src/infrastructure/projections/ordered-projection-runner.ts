@@ -1,7 +1,7 @@
 import type { ClientConfig } from 'pg';
 import type { DataSource } from 'typeorm';
-import { EventSerializer } from '../../domain/event-serializer';
-import type { Projection } from '../../domain/projection';
+import { EventSerializer } from '../../domain/codec/event-serializer';
+import type { Projection } from '../../domain/projection/projection';
 import type { ChangeFeedListener } from '../change-feed/change-feed-listener';
 import { OrderedEventReader } from '../change-feed/ordered-event-reader';
 import { OrderedFeedSubscription } from '../change-feed/ordered-feed-subscription';

@@ -1,10 +1,8 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { FEED_START, type FeedCheckpoint } from '../change-feed/feed-checkpoint';
-import { qualifiedTableName } from '../sql-identifier';
+import { qualifiedTableName } from '../sql/sql-identifier';
 import { ProjectionCheckpointMovedError } from './projection-checkpoint-moved-error';
-
-/** Table of asynchronous projections' progress (created by migration 1732500004000). */
-export const PROJECTION_CHECKPOINTS_TABLE = 'projection_checkpoints';
+import { PROJECTION_CHECKPOINTS_TABLE } from '../../migrations/schema-names';
 
 /** A projection's stored progress. */
 export interface ProjectionCheckpoint {

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { Projection } from '../../domain/projection';
+import type { Projection } from '../../domain/projection/projection';
 import type { ProjectionContext } from './projection-context';
 import { PROJECTION_START, ProjectionCheckpointStore } from './projection-checkpoint-store';
 

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClientConfig } from 'pg';
 import type { DataSource } from 'typeorm';
-import { EventSerializer } from '../../domain/event-serializer';
-import type { Projection } from '../../domain/projection';
+import { EventSerializer } from '../../domain/codec/event-serializer';
+import type { Projection } from '../../domain/projection/projection';
 import { compareFeedCheckpoints } from '../change-feed/feed-checkpoint';
 import type { FeedEvent } from '../change-feed/feed-event';
 import { LogicalReplicationConsumer } from '../change-feed/logical-replication-consumer';

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
-import type { AggregateRepository } from '../../domain/aggregate-repository';
+import type { AggregateRepository } from '../../domain/repository/aggregate-repository';
 import { AggregateNotFoundError } from '../../domain/errors/aggregate-not-found-error';
 import { AggregateTypeMismatchError } from '../../domain/errors/aggregate-type-mismatch-error';
 import { ConcurrencyError } from '../../domain/errors/concurrency-error';
@@ -9,34 +9,47 @@ import { ConcurrentSaveError } from '../../domain/errors/concurrent-save-error';
 import { InvalidAggregateIdError } from '../../domain/errors/invalid-aggregate-id-error';
 import { InvalidMetadataError } from '../../domain/errors/invalid-metadata-error';
 import { ContractCounter, ContractOther } from './contract-aggregate';
+import type { ContractTestRunner } from './contract-test-runner';
+import { roundTripContract } from './round-trip-contract';
 
 /**
- * The behaviour every `AggregateRepository` must have, as a mocha suite. Call it from a test file
- * with a factory; both Tessera repositories run it, and so can your own implementation.
+ * The behaviour every `AggregateRepository` must have, as a test suite for any runner: pass your
+ * runner's `describe` and `it` (mocha, node:test, Jest and Vitest all fit). `factory` is called once
+ * per test; both Tessera repositories run the suite, and so can your own implementation.
  *
  * @example
  * ```ts
- * aggregateRepositoryContract('InMemoryEventRepository', () => new InMemoryEventRepository());
+ * import { describe, it } from 'node:test';
+ * import { aggregateRepositoryContract, InMemoryEventRepository } from 'tessera-es/testing';
+ *
+ * aggregateRepositoryContract('InMemoryEventRepository', () => new InMemoryEventRepository(), {
+ *   describe,
+ *   it,
+ * });
  * ```
  */
 export function aggregateRepositoryContract(
   name: string,
   factory: () => AggregateRepository | Promise<AggregateRepository>,
+  runner: ContractTestRunner,
 ): void {
-  describe(`${name} (repository contract)`, () => {
-    let repository: AggregateRepository;
-    beforeEach(async () => {
-      repository = await factory();
-    });
+  const { describe } = runner;
+  // Each test builds its own repository rather than sharing one set by a hook: runners differ in
+  // their hooks, and one that runs tests concurrently would otherwise swap it under a test.
+  const it = (title: string, test: (repository: AggregateRepository) => Promise<void>): unknown =>
+    runner.it(title, async () => test(await factory()));
 
-    async function created(total = 0): Promise<ContractCounter> {
+  describe(`${name} (repository contract)`, () => {
+    describe('round trips', () => roundTripContract(it));
+
+    async function created(repository: AggregateRepository, total = 0): Promise<ContractCounter> {
       const counter = ContractCounter.create(randomUUID(), 'c');
       for (let i = 0; i < total; i++) counter.increment();
       await repository.save(counter);
       return counter;
     }
 
-    it('saves and loads an aggregate with Dates, value objects and bigints intact', async () => {
+    it('saves and loads an aggregate with Dates, value objects and bigints intact', async (repository) => {
       const counter = ContractCounter.create(randomUUID(), 'round trip');
       counter.increment(2);
       counter.increment(3);
@@ -49,7 +62,7 @@ export function aggregateRepositoryContract(
       assert.equal(loaded.bigTotal, 5n * 10n ** 20n);
     });
 
-    it('stores versions 1..n and the envelope in metadata', async () => {
+    it('stores versions 1..n and the envelope in metadata', async (repository) => {
       const counter = ContractCounter.create(randomUUID(), 'meta');
       counter.increment();
       const [first] = counter.getUncommittedEnvelopes();
@@ -76,8 +89,8 @@ export function aggregateRepositoryContract(
       });
     });
 
-    it('continues a loaded aggregate at the next version', async () => {
-      const counter = await created(1);
+    it('continues a loaded aggregate at the next version', async (repository) => {
+      const counter = await created(repository, 1);
       const loaded = await repository.load(ContractCounter, counter.id);
       loaded.increment(5);
       await repository.save(loaded);
@@ -85,7 +98,7 @@ export function aggregateRepositoryContract(
       assert.equal((await repository.load(ContractCounter, counter.id)).total, 6);
     });
 
-    it('find() returns null and load() throws AggregateNotFoundError for an unknown id', async () => {
+    it('find() returns null and load() throws AggregateNotFoundError for an unknown id', async (repository) => {
       const id = randomUUID();
       assert.equal(await repository.find(ContractCounter, id), null);
       await assert.rejects(repository.load(ContractCounter, id), (e: unknown) => {
@@ -96,15 +109,15 @@ export function aggregateRepositoryContract(
       });
     });
 
-    it('rejects a non-UUID id with InvalidAggregateIdError', async () => {
+    it('rejects a non-UUID id with InvalidAggregateIdError', async (repository) => {
       await assert.rejects(
         repository.load(ContractCounter, "1'; drop table events;--"),
         InvalidAggregateIdError,
       );
     });
 
-    it('rejects the second of two writers of the same version with ConcurrencyError', async () => {
-      const counter = await created(1);
+    it('rejects the second of two writers of the same version with ConcurrencyError', async (repository) => {
+      const counter = await created(repository, 1);
       const a = await repository.load(ContractCounter, counter.id);
       const b = await repository.load(ContractCounter, counter.id);
       a.increment(1);
@@ -130,8 +143,8 @@ export function aggregateRepositoryContract(
       assert.equal((await repository.load(ContractCounter, counter.id)).total, 3);
     });
 
-    it('lets exactly one of two concurrent saves from the same version win', async () => {
-      const counter = await created(0);
+    it('lets exactly one of two concurrent saves from the same version win', async (repository) => {
+      const counter = await created(repository, 0);
       const a = await repository.load(ContractCounter, counter.id);
       const b = await repository.load(ContractCounter, counter.id);
       a.increment(1);
@@ -147,15 +160,15 @@ export function aggregateRepositoryContract(
       assert.equal((await repository.readStream(counter.id)).length, 2);
     });
 
-    it('rejects a new aggregate whose id already has a stream', async () => {
-      const counter = await created(0);
+    it('rejects a new aggregate whose id already has a stream', async (repository) => {
+      const counter = await created(repository, 0);
       await assert.rejects(
         repository.save(ContractCounter.create(counter.id, 'again')),
         ConcurrencyError,
       );
     });
 
-    it('rejects a save that would leave a gap in a shorter stream, writing nothing', async () => {
+    it('rejects a save that would leave a gap in a shorter stream, writing nothing', async (repository) => {
       const counter = ContractCounter.create(randomUUID(), 'gap');
       counter.increment();
       counter.markCommitted(); // as if loaded from another store at version 2
@@ -172,7 +185,7 @@ export function aggregateRepositoryContract(
       assert.equal(await repository.find(ContractCounter, fresh.id), null);
     });
 
-    it('keeps events raised while a save is in flight for the next save', async () => {
+    it('keeps events raised while a save is in flight for the next save', async (repository) => {
       const counter = ContractCounter.create(randomUUID(), 'in flight');
       const saving = repository.save(counter);
       counter.increment(4);
@@ -184,8 +197,8 @@ export function aggregateRepositoryContract(
       assert.equal((await repository.load(ContractCounter, counter.id)).total, 4);
     });
 
-    it('saveAll writes all aggregates or none', async () => {
-      const existing = await created(0);
+    it('saveAll writes all aggregates or none', async (repository) => {
+      const existing = await created(repository, 0);
       const stale = await repository.load(ContractCounter, existing.id);
       await repository.update(ContractCounter, existing.id, (c) => c.increment());
       const fresh = ContractCounter.create(randomUUID(), 'fresh');
@@ -203,15 +216,15 @@ export function aggregateRepositoryContract(
       assert.equal(other.version, 1);
     });
 
-    it('does nothing when there is nothing to save', async () => {
-      const counter = await created(0);
+    it('does nothing when there is nothing to save', async (repository) => {
+      const counter = await created(repository, 0);
       await repository.save(counter);
       await repository.saveAll([]);
       assert.equal((await repository.readStream(counter.id)).length, 1);
     });
 
-    it('update() from 16 concurrent callers applies every command exactly once', async () => {
-      const counter = await created(0);
+    it('update() from 16 concurrent callers applies every command exactly once', async (repository) => {
+      const counter = await created(repository, 0);
       await Promise.all(
         Array.from({ length: 16 }, (_, i) =>
           repository.update(ContractCounter, counter.id, (c) => c.increment(i + 1), {
@@ -228,8 +241,8 @@ export function aggregateRepositoryContract(
       );
     });
 
-    it('update() gives the ConcurrencyError to the caller after the last retry', async () => {
-      const counter = await created(0);
+    it('update() gives the ConcurrencyError to the caller after the last retry', async (repository) => {
+      const counter = await created(repository, 0);
       let attempts = 0;
       await assert.rejects(
         repository.update(
@@ -247,8 +260,8 @@ export function aggregateRepositoryContract(
       assert.equal(attempts, 3);
     });
 
-    it('update() lets a DomainError from the command through without retrying', async () => {
-      const counter = await created(0);
+    it('update() lets a DomainError from the command through without retrying', async (repository) => {
+      const counter = await created(repository, 0);
       let attempts = 0;
       await assert.rejects(
         repository.update(ContractCounter, counter.id, () => {
@@ -261,8 +274,8 @@ export function aggregateRepositoryContract(
       assert.equal((await repository.readStream(counter.id)).length, 1);
     });
 
-    it('refuses to load a stream as another aggregate type', async () => {
-      const counter = await created(0);
+    it('refuses to load a stream as another aggregate type', async (repository) => {
+      const counter = await created(repository, 0);
       await assert.rejects(repository.load(ContractOther, counter.id), (e: unknown) => {
         assert.ok(e instanceof AggregateTypeMismatchError);
         assert.equal(e.storedType, 'TesseraContract.Counter');
@@ -270,7 +283,7 @@ export function aggregateRepositoryContract(
       });
     });
 
-    it('rejects the same instance saved twice at once with ConcurrentSaveError', async () => {
+    it('rejects the same instance saved twice at once with ConcurrentSaveError', async (repository) => {
       const counter = ContractCounter.create(randomUUID(), 'twice');
       const results = await Promise.allSettled([
         repository.save(counter),
@@ -283,7 +296,7 @@ export function aggregateRepositoryContract(
       assert.equal((await repository.readStream(counter.id)).length, 1);
     });
 
-    it('rejects malformed metadata with InvalidMetadataError and writes nothing', async () => {
+    it('rejects malformed metadata with InvalidMetadataError and writes nothing', async (repository) => {
       const counter = ContractCounter.create(randomUUID(), 'meta');
       const bad = { headers: { tenant: 42 } } as unknown as Parameters<
         AggregateRepository['save']

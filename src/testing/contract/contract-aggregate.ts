@@ -1,11 +1,11 @@
 import { Type } from 'class-transformer';
 import { IsDate, IsInt, IsString, Length, Min, ValidateNested } from 'class-validator';
-import { AggregateRoot } from '../../domain/aggregate-root';
-import { BigIntProperty } from '../../domain/bigint-property.decorator';
+import { AggregateRoot } from '../../domain/model/aggregate-root';
+import { BigIntProperty } from '../../domain/codec/bigint-property.decorator';
 import { DomainError } from '../../domain/errors/domain-error';
-import { Aggregate } from '../../domain/metadata/aggregate.decorator';
-import { Apply } from '../../domain/metadata/apply.decorator';
-import { DomainEvent } from '../../domain/metadata/domain-event.decorator';
+import { Aggregate } from '../../domain/model/aggregate.decorator';
+import { Apply } from '../../domain/model/apply.decorator';
+import { DomainEvent } from '../../domain/codec/domain-event.decorator';
 
 /** A value object nested in a contract event. */
 export class ContractTag {

@@ -1,5 +1,5 @@
 import type { DataSource, DataSourceOptions, MigrationInterface } from 'typeorm';
-import { createTesseraDataSource } from '../../../src/infrastructure/tessera-data-source';
+import { createTesseraDataSource } from '../../../src/infrastructure/session/tessera-data-source';
 import {
   createScratchDatabase,
   startLocalPostgres,

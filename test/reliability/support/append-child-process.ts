@@ -35,8 +35,12 @@ export class AppendChildProcess {
   constructor(databaseUrl: string, eventsPerSave: number) {
     this.#child = spawn(
       process.execPath,
-      ['-r', 'ts-node/register', CHILD_SCRIPT, databaseUrl, String(eventsPerSave)],
-      { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] },
+      ['-r', 'ts-node/register', CHILD_SCRIPT, String(eventsPerSave)],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, APPEND_CHILD_URL: databaseUrl },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
     );
     this.#child.stderr?.on('data', (chunk: Buffer) => {
       this.#stderr = (this.#stderr + chunk.toString()).slice(-4000);

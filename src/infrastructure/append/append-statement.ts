@@ -1,0 +1,148 @@
+import type { AppendBatch, PendingStream } from '../../domain/repository/append-batch';
+import { namedSql, Placeholders, type BoundStatement, type NamedSql } from '../sql/named-sql';
+
+const EVENT_COLUMNS = 'id, aggregate_id, aggregate_type, event_type, version, payload, metadata';
+
+/**
+ * Up to this many rows an append is one VALUES list, like a hand-written multi-row INSERT; beyond,
+ * each column travels as one array parameter (constant text, no 65,535-parameter limit).
+ */
+export const MAX_VALUES_ROWS = 64;
+
+/**
+ * How many layouts of an append (events per stream, with or without snapshots) are prepared under
+ * a name per connection, counted as rows + 4 each: a prepared append holds server memory for its
+ * generic plan, growing with its rows (docs/performance.md has the measurements). Layouts are
+ * named in the order they are first seen until this budget is spent; a new layout that no longer
+ * fits runs unnamed, parsed and planned on each use.
+ */
+export const NAMED_LAYOUT_BUDGET = 4096;
+
+/**
+ * Builds the one statement that appends a batch of streams (and writes their snapshots), its
+ * text and its parameters in the same walk over the batch. Table names are validated and quoted
+ * by the caller; every value is a parameter.
+ */
+export class AppendStatements {
+  readonly #named = new Map<string, NamedSql>();
+  #spent = 0;
+
+  constructor(
+    private readonly events: string,
+    private readonly snapshots: string,
+  ) {}
+
+  /**
+   * The append of `batch`. Up to {@link MAX_VALUES_ROWS} events it is a VALUES list: per stream
+   * its aggregate id, aggregate type and expected version once, then per event its id, type,
+   * version, payload and metadata. Beyond, one array per column.
+   */
+  build(batch: AppendBatch): BoundStatement {
+    const p = new Placeholders();
+    const values = batch.rows.length <= MAX_VALUES_ROWS;
+    let text = values ? this.#valuesInsert(batch, p) : this.#arraysInsert(batch, p);
+    const snapshots = batch.streams.filter((s) => s.snapshot !== undefined);
+    if (snapshots.length > 0) text = this.#withSnapshots(text, snapshots, p);
+    return { sql: this.#name(text, values ? batch.rows.length : 8), params: p.values };
+  }
+
+  /** The stream's current version, read after a conflict to report what the save lost to. */
+  currentVersion(aggregateId: string): BoundStatement {
+    const p = new Placeholders();
+    const text =
+      `SELECT COALESCE(MAX(version), 0)::int AS version FROM ${this.events} ` +
+      `WHERE aggregate_id = ${p.add(aggregateId)}`;
+    return { sql: this.#name(text, 0), params: p.values };
+  }
+
+  #name(text: string, rows: number): NamedSql {
+    const known = this.#named.get(text);
+    if (known) return known;
+    const cost = rows + 4;
+    if (this.#spent + cost > NAMED_LAYOUT_BUDGET) return { text };
+    this.#spent += cost;
+    const sql = namedSql(text);
+    this.#named.set(text, sql);
+    return sql;
+  }
+
+  #valuesInsert(batch: AppendBatch, p: Placeholders): string {
+    const tuples: string[] = [];
+    const guards: string[] = [];
+    for (const stream of batch.streams) {
+      const id = p.add(stream.aggregate.id);
+      const type = p.add(stream.aggregateType);
+      const expected = p.add(stream.expectedVersion);
+      guards.push(`(${id}::uuid, ${expected}::int)`);
+      for (const row of stream.rows) {
+        tuples.push(
+          `(${p.add(row.eventId)}::uuid, ${id}::uuid, ${type}, ${p.add(row.eventType)}, ` +
+            `${p.add(row.version)}::int${tuples.length === 0 ? ' + (guard)' : ''}, ` +
+            `${p.add(row.payloadJson)}::jsonb, ${p.add(row.metadataJson)}::jsonb)`,
+        );
+      }
+    }
+    // The gap guard: a save whose aggregate claims versions the stream does not have (a stale
+    // instance from another store, a stream cut by archival) gets a NULL first version, a NOT NULL
+    // violation, so the statement fails whole instead of writing a gap. The guards of all streams
+    // are one uncorrelated subquery over a VALUES list of the streams, added to the first row's
+    // version: written per stream as a CASE on the expected-version parameter, PostgreSQL folded
+    // `0 = 0` away in value-specific plans, which then always looked cheaper than the generic
+    // plan, so every execution of a prepared append was planned again.
+    const guard =
+      '(SELECT CASE WHEN bool_and(g.expected = 0 OR EXISTS (SELECT 1 FROM ' +
+      `${this.events} e WHERE e.aggregate_id = g.id AND e.version = g.expected)) THEN 0 END FROM (VALUES ` +
+      `${guards.join(', ')}) AS g(id, expected))`;
+    // A replacer function: a string replacement would read a `$$` in a table name as `$`.
+    tuples[0] = tuples[0].replace('(guard)', () => guard);
+    return `INSERT INTO ${this.events} (${EVENT_COLUMNS}) VALUES ${tuples.join(', ')}`;
+  }
+
+  #arraysInsert(batch: AppendBatch, p: Placeholders): string {
+    const rows = batch.rows;
+    const id = p.add(rows.map((r) => r.eventId));
+    const aggregateId = p.add(rows.map((r) => r.aggregateId));
+    const aggregateType = p.add(rows.map((r) => r.aggregateType));
+    const eventType = p.add(rows.map((r) => r.eventType));
+    const version = p.add(rows.map((r) => r.version));
+    const payload = p.add(rows.map((r) => r.payloadJson));
+    const metadata = p.add(rows.map((r) => r.metadataJson));
+    // Every row carries its stream's guard: the expected version on the stream's first row, 0
+    // (no check) on the others.
+    const guard = p.add(
+      batch.streams.flatMap((s) => s.rows.map((_, i) => (i === 0 ? s.expectedVersion : 0))),
+    );
+    return (
+      `INSERT INTO ${this.events} (${EVENT_COLUMNS}) SELECT u.id, u.aggregate_id, u.aggregate_type, ` +
+      `u.event_type, CASE WHEN u.guard::int = 0 OR EXISTS (SELECT 1 FROM ${this.events} WHERE ` +
+      'aggregate_id = u.aggregate_id::uuid AND version = u.guard::int) THEN u.version::int END, ' +
+      `u.payload, u.metadata FROM unnest(${id}::uuid[], ${aggregateId}::uuid[], ` +
+      `${aggregateType}::varchar[], ${eventType}::varchar[], ${version}::int[], ${payload}::jsonb[], ` +
+      `${metadata}::jsonb[], ${guard}::int[]) ` +
+      'AS u(id, aggregate_id, aggregate_type, event_type, version, payload, metadata, guard)'
+    );
+  }
+
+  /**
+   * Events and snapshots in one statement, so one transaction and one round trip: if the events
+   * hit a version conflict the statement fails and no snapshot is written. The upsert concerns
+   * snapshots only (a cache); event inserts never use ON CONFLICT.
+   */
+  #withSnapshots(eventInsert: string, streams: readonly PendingStream[], p: Placeholders): string {
+    const snapshot = (s: PendingStream): NonNullable<PendingStream['snapshot']> => s.snapshot!;
+    const ids = p.add(streams.map((s) => s.aggregate.id));
+    const types = p.add(streams.map((s) => s.aggregateType));
+    const versions = p.add(streams.map((s) => snapshot(s).version));
+    const schemaVersions = p.add(streams.map((s) => snapshot(s).schemaVersion));
+    const states = p.add(streams.map((s) => snapshot(s).stateJson));
+    return (
+      `WITH appended AS (${eventInsert} RETURNING 1) ` +
+      `INSERT INTO ${this.snapshots} AS s (aggregate_id, aggregate_type, version, schema_version, state) ` +
+      `SELECT * FROM unnest(${ids}::uuid[], ${types}::varchar[], ${versions}::int[], ` +
+      `${schemaVersions}::int[], ${states}::jsonb[]) ` +
+      'ON CONFLICT (aggregate_id) DO UPDATE SET aggregate_type = EXCLUDED.aggregate_type, ' +
+      'version = EXCLUDED.version, schema_version = EXCLUDED.schema_version, state = EXCLUDED.state, ' +
+      'created_at = now() WHERE s.version < EXCLUDED.version OR s.schema_version <> EXCLUDED.schema_version'
+    );
+  }
+}

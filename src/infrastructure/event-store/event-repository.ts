@@ -1,0 +1,216 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { AggregateClass, AggregateRoot } from '../../domain/model/aggregate-root';
+import type {
+  AggregateRepository,
+  SaveOptions,
+  UpdateOptions,
+} from '../../domain/repository/aggregate-repository';
+import {
+  markBatchCommitted,
+  prepareAppend,
+  type AppendBatch,
+} from '../../domain/repository/append-batch';
+import { AggregateNotFoundError } from '../../domain/errors/aggregate-not-found-error';
+import { InvalidAggregateIdError } from '../../domain/errors/invalid-aggregate-id-error';
+import { InvalidMetadataError } from '../../domain/errors/invalid-metadata-error';
+import type { StoredEvent } from '../../domain/model/event-envelope';
+import { EventSerializer } from '../../domain/codec/event-serializer';
+import { aggregateTypeName } from '../../domain/model/aggregate.decorator';
+import { SavesInFlight } from '../../domain/repository/saves-in-flight';
+import { splitUpdateOptions, updateWithRetry } from '../../domain/repository/update-with-retry';
+import { isUuid } from '../../domain/model/uuid';
+import { AppendStatements } from '../append/append-statement';
+import { toConcurrencyError } from '../append/to-concurrency-error';
+import { versionConflictAggregateId } from '../append/version-conflict';
+import { toStoredEvent, type EventRow } from '../load/event-row';
+import { loadAggregate } from '../load/load-aggregate';
+import { LoadStatements } from '../load/load-statements';
+import { UpdateHistory } from '../load/update-history';
+import { PgSession, type BoundQuery, type EachRow } from '../session/pg-session';
+import { EVENTS_TABLE, SNAPSHOTS_TABLE } from '../../migrations/schema-names';
+import { qualifiedTableName } from '../sql/sql-identifier';
+
+/** Options of {@link EventRepository}. */
+export interface EventRepositoryOptions {
+  /** Serializer (and its payload size limit); a default one otherwise. */
+  readonly serializer?: EventSerializer;
+  /** Schema of the events and snapshots tables; the connection's search_path when omitted. */
+  readonly schema?: string;
+  /** Name of the events table. Default `events` (what the migrations create). */
+  readonly table?: string;
+  /** Name of the snapshots table. Default `snapshots`. */
+  readonly snapshotTable?: string;
+  /**
+   * Events read per round trip while folding a stream. The first ten pages are read whole; after
+   * them each event is folded as its row arrives and none is kept, so memory stays flat however
+   * long the stream. A streamed page's statement stays open while its events are folded, so
+   * with slow handlers and large rows it counts their time against `statement_timeout`: a
+   * smaller page bounds that. Default 1000.
+   */
+  readonly pageSize?: number;
+  /**
+   * Prepare statements once per connection under stable names. Default true; turn it off behind
+   * PgBouncer older than 1.21 in transaction pooling mode.
+   */
+  readonly preparedStatements?: boolean;
+}
+
+/** Save options of the PostgreSQL repository: metadata, and optionally a transaction to join. */
+export interface EventSaveOptions extends SaveOptions {
+  /**
+   * A TypeORM EntityManager, typically the one `dataSource.transaction(async (manager) => ...)`
+   * hands you: the events are written in that transaction, atomically with your own rows. If it
+   * later rolls back, discard the aggregate instance (it was marked committed) and reload it.
+   */
+  readonly manager?: EntityManager;
+}
+
+/**
+ * The event store on PostgreSQL, over a TypeORM DataSource. A save appends all uncommitted events
+ * in one statement (one transaction, one round trip); the `(aggregate_id, version)` unique
+ * constraint makes the first writer win and turns every later one into a `ConcurrencyError`.
+ *
+ * @example
+ * ```ts
+ * const repository = new EventRepository(dataSource);
+ * await repository.save(BankAccount.open(id, owner, 'EUR'), { correlationId, actor: 'ada' });
+ * await repository.update(BankAccount, id, (account) => account.deposit(100), { retries: 5 });
+ * const account = await repository.load(BankAccount, id);
+ * ```
+ */
+export class EventRepository implements AggregateRepository<EventSaveOptions> {
+  readonly #session: PgSession;
+  readonly #serializer: EventSerializer;
+  readonly #appends: AppendStatements;
+  readonly #loads: LoadStatements;
+  readonly #pageSize: number;
+  readonly #inFlight = new SavesInFlight();
+
+  constructor(dataSource: DataSource, options: EventRepositoryOptions = {}) {
+    const pageSize = options.pageSize ?? 1000;
+    if (!Number.isInteger(pageSize) || pageSize < 1) {
+      throw new TypeError(`pageSize must be a positive integer, got ${pageSize}`);
+    }
+    this.#pageSize = pageSize;
+    this.#session = new PgSession(dataSource, options.preparedStatements ?? true);
+    this.#serializer = options.serializer ?? new EventSerializer();
+    const events = qualifiedTableName(options.table ?? EVENTS_TABLE, options.schema);
+    const snapshots = qualifiedTableName(options.snapshotTable ?? SNAPSHOTS_TABLE, options.schema);
+    this.#appends = new AppendStatements(events, snapshots);
+    this.#loads = new LoadStatements(events, snapshots);
+  }
+
+  /** {@inheritDoc AggregateRepository.save} */
+  save(aggregate: AggregateRoot, options?: EventSaveOptions): Promise<void> {
+    return this.saveAll([aggregate], options);
+  }
+
+  /** {@inheritDoc AggregateRepository.saveAll} */
+  async saveAll(
+    aggregates: readonly AggregateRoot[],
+    options: EventSaveOptions = {},
+  ): Promise<void> {
+    if (options === null || typeof options !== 'object') {
+      throw new InvalidMetadataError('options', 'must be an object');
+    }
+    const { manager, ...metadata } = options;
+    const batch = prepareAppend(aggregates, metadata, this.#serializer);
+    if (batch.rows.length === 0) return;
+    this.#inFlight.claim(batch);
+    try {
+      await this.#append(batch, manager);
+      markBatchCommitted(batch);
+    } finally {
+      this.#inFlight.release(batch);
+    }
+  }
+
+  /** {@inheritDoc AggregateRepository.load} */
+  async load<T extends AggregateRoot>(type: AggregateClass<T>, id: string): Promise<T> {
+    const aggregate = await this.find(type, id);
+    if (!aggregate) throw new AggregateNotFoundError(aggregateTypeName(type), id);
+    return aggregate;
+  }
+
+  /**
+   * {@inheritDoc AggregateRepository.find}
+   *
+   * With a snapshot policy on the class, starts from the latest usable snapshot; either way the
+   * events are read in pages of `pageSize` and folded as they arrive.
+   */
+  find<T extends AggregateRoot>(type: AggregateClass<T>, id: string): Promise<T | null> {
+    return this.#load(type, normalizedId(id), undefined);
+  }
+
+  /** {@inheritDoc AggregateRepository.readStream} */
+  async readStream(aggregateId: string): Promise<readonly StoredEvent[]> {
+    const id = normalizedId(aggregateId);
+    const { sql, params } = this.#loads.stream(id);
+    const rows = await this.#session.query<EventRow>(sql, params);
+    return rows.map((row) => toStoredEvent(id, row));
+  }
+
+  /**
+   * {@inheritDoc AggregateRepository.update}
+   *
+   * A retry does not reread the whole stream: it reads only the events appended since the
+   * previous attempt and replays the rows already read from memory (decoded afresh). With
+   * `manager`, reads and the save run on the caller's transaction.
+   */
+  async update<T extends AggregateRoot>(
+    type: AggregateClass<T>,
+    id: string,
+    command: (aggregate: T) => void | Promise<void>,
+    options: UpdateOptions & Pick<EventSaveOptions, 'manager'> = {},
+  ): Promise<T> {
+    const aggregateId = normalizedId(id);
+    const { retry, save } = splitUpdateOptions(options);
+    const history = new UpdateHistory();
+    return updateWithRetry(type, aggregateId, command, retry, {
+      load: () => this.#load(type, aggregateId, options.manager, history),
+      save: (aggregate) => this.save(aggregate, save),
+    });
+  }
+
+  async #append(batch: AppendBatch, manager: EntityManager | undefined): Promise<void> {
+    const { sql, params } = this.#appends.build(batch);
+    try {
+      await this.#session.execute(sql, params, manager);
+    } catch (error) {
+      const conflictId = versionConflictAggregateId(error);
+      if (conflictId === undefined) throw error;
+      throw await toConcurrencyError(batch, conflictId, error, (aggregateId) => {
+        const current = this.#appends.currentVersion(aggregateId);
+        return this.#session.query<{ version: number }>(current.sql, current.params, manager);
+      });
+    }
+  }
+
+  /** Rehydrates on one connection, the caller's transaction when a manager is given. */
+  #load<T extends AggregateRoot>(
+    type: AggregateClass<T>,
+    id: string,
+    manager: EntityManager | undefined,
+    history?: UpdateHistory,
+  ): Promise<T | null> {
+    aggregateTypeName(type);
+    return this.#session.session(manager, (query: BoundQuery, each: EachRow) =>
+      loadAggregate(
+        {
+          reader: { query, each },
+          statements: this.#loads,
+          serializer: this.#serializer,
+          pageSize: this.#pageSize,
+        },
+        type,
+        id,
+        history,
+      ),
+    );
+  }
+}
+
+function normalizedId(id: string): string {
+  if (!isUuid(id)) throw new InvalidAggregateIdError(id);
+  return id.toLowerCase();
+}

@@ -1,0 +1,62 @@
+import type { AggregateClass, AggregateRoot } from '../../domain/model/aggregate-root';
+import type { EventSerializer } from '../../domain/codec/event-serializer';
+import { aggregateTypeName } from '../../domain/model/aggregate.decorator';
+import { Rehydrator } from '../../domain/repository/rehydrator';
+import type { LoadStatements } from './load-statements';
+import {
+  foldPages,
+  readHead,
+  type PageReader,
+  type PageRow,
+  type UsableSnapshot,
+} from './stream-reader';
+import type { UpdateHistory } from './update-history';
+
+/** What {@link loadAggregate} reads with, bound to one connection. */
+export interface LoadContext {
+  readonly reader: PageReader;
+  readonly statements: LoadStatements;
+  readonly serializer: EventSerializer;
+  readonly pageSize: number;
+}
+
+/**
+ * Rehydrates one aggregate: the head of its stream (the usable snapshot and the first page, one
+ * round trip), then the remaining pages, each event folded as it is read. With the history of an
+ * `update()`, a retry starts from the rows an earlier attempt read and reads only newer ones.
+ * Resolves with null for an empty stream.
+ */
+export async function loadAggregate<T extends AggregateRoot>(
+  context: LoadContext,
+  type: AggregateClass<T>,
+  id: string,
+  history?: UpdateHistory,
+): Promise<T | null> {
+  const { reader, statements, serializer, pageSize } = context;
+  let first: readonly PageRow[] | undefined;
+  let snapshot: UsableSnapshot | undefined;
+  if (history?.usable) {
+    snapshot = history.snapshot();
+  } else {
+    const head = await readHead(reader.query, statements, type, id, pageSize);
+    first = head.page;
+    snapshot = head.snapshot;
+    history?.start(snapshot);
+  }
+  const rehydrator = new Rehydrator(type, id, serializer, snapshot);
+  history?.replay(rehydrator);
+  await foldPages(
+    reader,
+    statements,
+    id,
+    aggregateTypeName(type),
+    rehydrator.version,
+    pageSize,
+    (row) => {
+      history?.remember(row);
+      rehydrator.apply(row);
+    },
+    first,
+  );
+  return rehydrator.version === 0 ? null : rehydrator.aggregate;
+}

@@ -1,0 +1,33 @@
+/**
+ * The names of the schema the migrations create, read by the migrations and by the
+ * infrastructure that queries it (and by the documentation: the Debezium connector names the
+ * publication).
+ *
+ * They live in one place because the repository recognises an optimistic-concurrency
+ * conflict by matching the constraint name of a unique violation (SQLSTATE 23505): a
+ * rename in the migration alone would silently turn conflicts into generic errors.
+ */
+
+/** Table that holds every event of every aggregate. */
+export const EVENTS_TABLE = 'events';
+
+/** Unique constraint on `(aggregate_id, version)`: its violation is a version conflict. */
+export const AGGREGATE_VERSION_CONSTRAINT = 'uq_events_aggregate_version';
+
+/** Unique constraint on `position`, the global append order. */
+export const POSITION_CONSTRAINT = 'uq_events_position';
+
+/** Check constraint that keeps versions 1-based. */
+export const VERSION_POSITIVE_CONSTRAINT = 'ck_events_version_positive';
+
+/** Table of the latest snapshot per aggregate (derived data: rebuilt from events at will). */
+export const SNAPSHOTS_TABLE = 'snapshots';
+
+/** Table of asynchronous projections' progress (created by migration 1732500004000). */
+export const PROJECTION_CHECKPOINTS_TABLE = 'projection_checkpoints';
+
+/** Publication of the `events` table, inserts only: what pgoutput consumers subscribe to. */
+export const EVENTS_PUBLICATION = 'tessera_events';
+
+/** LISTEN/NOTIFY channel that wakes ordered-feed readers. */
+export const CHANGE_FEED_CHANNEL = 'tessera_events';

@@ -1,0 +1,7 @@
+/**
+ * `import(specifier)` that stays one: with `module: commonjs` TypeScript compiles import() to
+ * require(), which cannot load an ES module on Node 20; a Function body is not rewritten.
+ */
+export const importEsm = new Function('specifier', 'return import(specifier)') as (
+  specifier: string,
+) => Promise<unknown>;
