@@ -4,7 +4,8 @@
  * configuration (servers as in `npm run bench`), one scratch database; every variant runs the
  * same append shape (S1: one new account of one event; S2: one of ten; S6: ten of one), `rounds`
  * interleaved rounds after an untimed one, order rotated each round; the table gives the median
- * over rounds of microseconds per append.
+ * over rounds of wall-clock microseconds per append, and the CPU each side spent per append
+ * (the contender's process, the whole server), averaged over all rounds.
  *
  * - **raw-prepared**: raw-prepared's append (its params, its INSERT, named, callback path).
  * - **tessera's statement on raw's path**: the statement and params tessera builds for the same
@@ -33,6 +34,7 @@ import { EventSerializer, eventToJson } from '../src/domain/codec/event-serializ
 import { assertValidEvent } from '../src/domain/codec/event-validator';
 import { prepareAppend } from '../src/domain/repository/append-batch';
 import { AppendStatements } from '../src/infrastructure/append/append-statement';
+import { PgSession } from '../src/infrastructure/session/pg-session';
 import { createScratchDatabase } from '../support/local-postgres';
 import {
   DEPOSITED,
@@ -46,6 +48,7 @@ import { CONFIGURATIONS, type Configuration } from './configurations';
 import { startConfigurationServer } from './configuration-server';
 import { median } from './median';
 import { runNamed, type NamedStatement } from './named-query';
+import { postmasterPid, serverCpuSeconds } from './process-cpu';
 
 interface Shape {
   readonly id: string;
@@ -56,14 +59,14 @@ interface Shape {
 }
 
 const SHAPES: readonly Shape[] = [
-  { id: 'S1', title: 'one new account, one event', aggregates: 1, events: 1, operations: 1500 },
-  { id: 'S2', title: 'one new account, ten events', aggregates: 1, events: 10, operations: 500 },
+  { id: 'S1', title: 'one new account, one event', aggregates: 1, events: 1, operations: 500 },
+  { id: 'S2', title: 'one new account, ten events', aggregates: 1, events: 10, operations: 200 },
   {
     id: 'S6',
     title: 'ten new accounts, one event each',
     aggregates: 10,
     events: 1,
-    operations: 400,
+    operations: 150,
   },
 ];
 
@@ -152,6 +155,7 @@ function variantsFor(
   timedPool: Pool,
   repository: EventRepository,
   driver: PooledDriver,
+  session: PgSession,
 ) {
   const raw = rawInsert(shape.aggregates * shape.events);
   const sample = tesseraStatement(shape);
@@ -179,6 +183,13 @@ function variantsFor(
       },
     },
   ];
+  variants.push({
+    label: "tessera's statement through tessera's PgSession (TypeORM's pool)",
+    run: () => {
+      const { sql, params } = tesseraStatement(shape);
+      return session.execute(sql, params);
+    },
+  });
   if (unguarded) {
     variants.push({
       label: '... the same without the gap guard',
@@ -224,14 +235,37 @@ function variantsFor(
   return variants;
 }
 
-async function timeVariant(variant: Variant, operations: number): Promise<number> {
+interface Timing {
+  readonly wall: number;
+  readonly client: number;
+  readonly server?: number;
+}
+
+/** Microseconds per operation: wall clock, this process's CPU, the server's CPU. */
+async function timeVariant(
+  variant: Variant,
+  operations: number,
+  postmaster: number | undefined,
+): Promise<Timing> {
+  const serverBefore = serverCpuSeconds(postmaster);
+  const clientBefore = process.cpuUsage();
   const start = process.hrtime.bigint();
   for (let i = 0; i < operations; i++) {
     // Client-only variants return nothing: awaiting them would time a microtask per call.
     const pending = variant.run();
     if (pending) await pending;
   }
-  return Number(process.hrtime.bigint() - start) / 1e3 / operations;
+  const wall = Number(process.hrtime.bigint() - start) / 1e3 / operations;
+  const client = process.cpuUsage(clientBefore);
+  const serverAfter = serverCpuSeconds(postmaster);
+  return {
+    wall,
+    client: (client.user + client.system) / operations,
+    server:
+      serverBefore === undefined || serverAfter === undefined
+        ? undefined
+        : ((serverAfter - serverBefore) * 1e6) / operations,
+  };
 }
 
 async function measure(configuration: Configuration, rounds: number): Promise<void> {
@@ -246,28 +280,40 @@ async function measure(configuration: Configuration, rounds: number): Promise<vo
       await dataSource.initialize();
       await dataSource.runMigrations();
       const repository = new EventRepository(dataSource);
+      const session = new PgSession(dataSource, true);
       const driver = dataSource.driver as unknown as PooledDriver;
+      const postmaster = server.embedded ? postmasterPid(server.dataDir) : undefined;
       console.log(
         `\n## ${configuration.title}\n\n${info.postgres.split(' on ')[0]} (${info.source})`,
       );
       for (const shape of SHAPES) {
-        const variants = variantsFor(shape, pool, timedPool, repository, driver);
-        const times = variants.map(() => [] as number[]);
+        const variants = variantsFor(shape, pool, timedPool, repository, driver, session);
+        const times = variants.map(() => [] as Timing[]);
         for (let round = 0; round <= rounds; round++) {
           for (let k = 0; k < variants.length; k++) {
             const i = (k + round) % variants.length;
-            const us = await timeVariant(variants[i], shape.operations);
+            const timing = await timeVariant(variants[i], shape.operations, postmaster);
             // Round 0 warms up every path (JIT, prepared statements, pool connections).
-            if (round > 0) times[i].push(us);
+            if (round > 0) times[i].push(timing);
           }
         }
         console.log(`\n### ${shape.id}: ${shape.title}, ${rounds} rounds of ${shape.operations}\n`);
-        console.log('| Variant | µs per append (median) | rounds min–max |');
-        console.log('| --- | ---: | ---: |');
+        console.log(
+          '| Variant | wall µs (median) | wall, rounds min–max | client CPU µs (mean) | server CPU µs (mean) |',
+        );
+        console.log('| --- | ---: | ---: | ---: | ---: |');
+        // CPU as the mean over all rounds: /proc counts the server's CPU in 10 ms ticks, too
+        // coarse for one round's few hundred appends, exact enough over all of them.
+        const mean = (values: readonly (number | undefined)[]): string =>
+          values.some((v) => v === undefined)
+            ? '?'
+            : ((values as number[]).reduce((a, b) => a + b, 0) / values.length).toFixed(1);
         variants.forEach((v, i) => {
-          const t = times[i];
+          const wall = times[i].map((t) => t.wall);
           console.log(
-            `| ${v.label} | ${median(t).toFixed(1)} | ${Math.min(...t).toFixed(1)}–${Math.max(...t).toFixed(1)} |`,
+            `| ${v.label} | ${median(wall).toFixed(1)} | ` +
+              `${Math.min(...wall).toFixed(1)}–${Math.max(...wall).toFixed(1)} | ` +
+              `${mean(times[i].map((t) => t.client))} | ${mean(times[i].map((t) => t.server))} |`,
           );
         });
       }
@@ -284,7 +330,7 @@ async function measure(configuration: Configuration, rounds: number): Promise<vo
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { config: { type: 'string' }, rounds: { type: 'string', default: '7' } },
+    options: { config: { type: 'string' }, rounds: { type: 'string', default: '15' } },
   });
   const rounds = Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1)

@@ -44,6 +44,8 @@ export interface Job {
   readonly databaseUrl: string;
   /** Connections in the contender's pool. */
   readonly poolSize: number;
+  /** The server's postmaster, whose processes' CPU is read around the timed loop (embedded). */
+  readonly postmasterPid?: number;
   /** When set, the timed loop is CPU-profiled and the profile written to this path. */
   readonly profilePath?: string;
   /** Flags for the child's Node.js. */
@@ -57,6 +59,8 @@ export interface ChildResult {
   readonly seconds: number;
   /** Peak resident set size of the whole child process, in KiB. */
   readonly maxRssKb: number;
+  /** CPU seconds of the timed loop: the contender's process, and the server when readable. */
+  readonly cpu?: { readonly client?: number; readonly server?: number };
   /** Facts worth printing (e.g. conflicts retried), by name. */
   readonly notes?: Readonly<Record<string, number | string>>;
 }

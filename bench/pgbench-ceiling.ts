@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { createTesseraDataSource } from '../src';
 import { DEPOSITED, depositedPayload, eventMetadata, OPENED, openedPayload } from './bank-events';
 import type { ChildResult } from './job';
+import { reapedChildrenCpuSeconds, serverCpuSeconds } from './process-cpu';
 
 const run = promisify(execFile);
 
@@ -91,7 +92,11 @@ export async function pgbenchVersion(): Promise<string | undefined> {
  * by tessera's migrations in `databaseUrl`, an empty scratch database) for the ceiling's seconds,
  * after 250 untimed transactions per connection. One pgbench transaction is one append (S6: one saveAll).
  */
-export async function runPgbench(databaseUrl: string, ceiling: Ceiling): Promise<ChildResult> {
+export async function runPgbench(
+  databaseUrl: string,
+  ceiling: Ceiling,
+  postmaster?: number,
+): Promise<ChildResult> {
   const pgbench = findPgbench();
   if (!pgbench) throw new Error('pgbench not found (PATH, /usr/lib/postgresql/*/bin, $PGBENCH)');
   const dataSource = createTesseraDataSource({ url: databaseUrl, poolSize: 1 });
@@ -125,10 +130,23 @@ export async function runPgbench(databaseUrl: string, ceiling: Ceiling): Promise
     url.password = '';
     // Untimed first: connections made, statements prepared, the table's first pages written.
     await run(pgbench, [...args, `--transactions=${WARM_UP_TRANSACTIONS}`, url.href], { env });
+    const serverBefore = serverCpuSeconds(postmaster);
+    const clientBefore = reapedChildrenCpuSeconds();
     const { stdout } = await run(pgbench, [...args, `--time=${ceiling.seconds}`, url.href], {
       env,
     });
-    return parsePgbenchOutput(stdout);
+    const clientAfter = reapedChildrenCpuSeconds();
+    const serverAfter = serverCpuSeconds(postmaster);
+    const difference = (before?: number, after?: number): number | undefined =>
+      before !== undefined && after !== undefined ? after - before : undefined;
+    // pgbench's connection set-up and its summary are inside these CPU figures, not its tps.
+    return {
+      ...parsePgbenchOutput(stdout),
+      cpu: {
+        client: difference(clientBefore, clientAfter),
+        server: difference(serverBefore, serverAfter),
+      },
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -136,6 +136,45 @@ export function renderLoadTable(
   return lines.length > 2 ? lines.join('\n') : undefined;
 }
 
+const CPU_COLUMNS: readonly ContenderName[] = [...MAIN, 'pgbench'];
+
+/**
+ * CPU microseconds per operation, client + server (medians over rounds): where each contender's
+ * time goes, in a form a busy machine moves far less than wall time. Client is the contender's
+ * own process; server the whole PostgreSQL server (backends, WAL writer, checkpointer). The last
+ * column is tessera's difference to raw-prepared on each side.
+ */
+export function renderCpuTable(scenarios: readonly Scenario[], results: ResultSet): string {
+  const lines = [
+    `| Scenario | ${CPU_COLUMNS.join(' | ')} | tessera − raw-prepared |`,
+    `| --- | ${CPU_COLUMNS.map(() => '---:').join(' | ')} | ---: |`,
+  ];
+  const us = (value: number | undefined): string =>
+    value === undefined ? '?' : value >= 100 ? value.toFixed(0) : value.toFixed(1);
+  for (const s of scenarios) {
+    if (!s.contenders.includes('raw-prepared')) continue;
+    const cells = CPU_COLUMNS.map((c) => {
+      const cpu = results.cpuPerOperation(s.id, c);
+      return cpu ? `${us(cpu.client)} + ${us(cpu.server)}` : '—';
+    });
+    const mine = results.cpuPerOperation(s.id, 'tessera');
+    const theirs = results.cpuPerOperation(s.id, 'raw-prepared');
+    const signed = (a?: number, b?: number): string => {
+      if (a === undefined || b === undefined) return '?';
+      const d = a - b;
+      return `${d >= 0 ? '+' : '−'}${us(Math.abs(d))}`;
+    };
+    const difference =
+      mine && theirs
+        ? `${signed(mine.client, theirs.client)}, ${signed(mine.server, theirs.server)}`
+        : '—';
+    lines.push(
+      `| ${s.id} (µs per ${s.unit.split('/')[0].replace(/s$/, '')}) | ${cells.join(' | ')} | ${difference} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
 /**
  * Ratios round by round, pairing each round's children: how much of a ratio is the machine's
  * noise. A target met in the medians but not in most rounds is not met with any margin. The

@@ -63,6 +63,26 @@ export class ResultSet {
   }
 
   /**
+   * Median over rounds of the CPU microseconds per operation, client and server side, each
+   * undefined when no round measured it.
+   */
+  cpuPerOperation(
+    scenario: string,
+    contender: ContenderName,
+  ): { client?: number; server?: number } | undefined {
+    const run = this.get(scenario, contender);
+    if (!run) return undefined;
+    const perOp = (side: 'client' | 'server'): number | undefined => {
+      const values = run.rounds.flatMap((r) => {
+        const seconds = r.cpu?.[side];
+        return seconds === undefined ? [] : [(seconds * 1e6) / r.operations];
+      });
+      return values.length > 0 ? median(values) : undefined;
+    };
+    return { client: perOp('client'), server: perOp('server') };
+  }
+
+  /**
    * The same ratio round by round, pairing the two children of each round (they ran one after
    * the other, so they shared the machine's state); rounds where either failed are left out.
    */

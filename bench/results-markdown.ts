@@ -12,6 +12,7 @@ export interface ConfigurationSection {
   readonly misses: readonly string[];
   readonly ceilingTable?: string;
   readonly spreadTable: string;
+  readonly cpuTable: string;
   readonly duplicateIndexTable?: string;
   readonly loadTable?: string;
   readonly profiles: readonly string[];
@@ -89,6 +90,17 @@ function renderSection(section: ConfigurationSection): string {
       "Each round ran every contender once, one after another, so a round's pair shared the " +
       "machine's state: the spread is the machine's noise, and a ratio near a target is within it.\n\n" +
       section.spreadTable,
+  );
+  parts.push(
+    '### CPU per operation\n\n' +
+      'Microseconds of CPU per operation, client + server, medians over rounds: the ' +
+      "contender's own process (its JavaScript, pg, the garbage collector), and the whole " +
+      'PostgreSQL server (backends, WAL writer, checkpointer; read from /proc in 10 ms ticks). ' +
+      'CPU per operation is what a busy machine moves least: where wall-clock ratios swing ' +
+      "from round to round, this says what each contender's operation costs and where " +
+      "tessera's difference to raw-prepared lies. Waiting (for the disk, for the other side) " +
+      'is in neither.\n\n' +
+      section.cpuTable,
   );
   if (section.duplicateIndexTable) {
     parts.push(

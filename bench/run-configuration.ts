@@ -6,6 +6,7 @@ import { startConfigurationServer } from './configuration-server';
 import type { ChildResult, ContenderName } from './job';
 import type { ServerInfo } from './machine-info';
 import { runPgbench } from './pgbench-ceiling';
+import { postmasterPid } from './process-cpu';
 import { renderProfile, summarizeProfile } from './profile-summary';
 import { formatOps } from './report-table';
 import { ResultSet } from './result-set';
@@ -50,6 +51,8 @@ export async function runConfiguration(
   const { server, info } = await startConfigurationServer(configuration);
   try {
     log(`${configuration.id}: ${info.postgres.split(' on ')[0]} (${info.source})`);
+    // Server CPU is read from its processes: only for a server started here.
+    const postmaster = server.embedded ? postmasterPid(server.dataDir) : undefined;
     const runJob = async (
       scenario: Scenario,
       contender: ContenderName,
@@ -59,7 +62,7 @@ export async function runConfiguration(
       try {
         if (contender === 'pgbench') {
           if (!scenario.ceiling) throw new Error(`${scenario.id} has no pgbench ceiling`);
-          return await runPgbench(db.url, scenario.ceiling);
+          return await runPgbench(db.url, scenario.ceiling, postmaster);
         }
         return await runChild(options.childPath, {
           scenario: scenario.id,
@@ -71,6 +74,7 @@ export async function runConfiguration(
           },
           databaseUrl: db.url,
           poolSize: POOL_SIZE,
+          postmasterPid: postmaster,
           profilePath,
           nodeFlags: scenario.nodeFlags,
         });
@@ -98,10 +102,15 @@ export async function runConfiguration(
             .join('');
           const rss =
             contender === 'pgbench' ? '' : `, peak RSS ${(result.maxRssKb / 1024).toFixed(0)} MB`;
+          const cpuUs = (seconds?: number): string =>
+            seconds === undefined ? '?' : ((seconds * 1e6) / result.operations).toFixed(1);
+          const cpu = result.cpu
+            ? `, CPU µs/op client ${cpuUs(result.cpu.client)} server ${cpuUs(result.cpu.server)}`
+            : '';
           log(
             `${configuration.id} ${scenario.id} round ${round} ${contender}: ` +
               `${formatOps(result.operations / result.seconds)} ${scenario.unit} ` +
-              `(${result.seconds.toFixed(2)} s${rss}${notes})`,
+              `(${result.seconds.toFixed(2)} s${rss}${cpu}${notes})`,
           );
         }
       }

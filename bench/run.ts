@@ -17,6 +17,7 @@ import { collectMachineInfo } from './machine-info';
 import { pgbenchVersion } from './pgbench-ceiling';
 import {
   renderCeilingTable,
+  renderCpuTable,
   renderDuplicateIndexTable,
   renderLoadTable,
   renderMainTable,
@@ -84,6 +85,7 @@ async function main(): Promise<void> {
       console.log(`Duplicate index (idx_events_aggregate):\n\n${s.duplicateIndexTable}\n`);
     if (s.loadTable) console.log(`${s.loadTable}\n`);
     console.log(`Per-round ratios (noise):\n\n${s.spreadTable}\n`);
+    console.log(`CPU per operation, client + server (µs):\n\n${s.cpuTable}\n`);
     for (const p of s.profiles) console.log(`${p}\n`);
     for (const miss of s.misses) console.log(`${s.configuration.id}: ${miss}`);
   }
@@ -163,6 +165,7 @@ function section(run: ConfigurationRun): ConfigurationSection {
     misses,
     ceilingTable: renderCeilingTable(scenarios, results),
     spreadTable: renderSpreadTable(scenarios, results),
+    cpuTable: renderCpuTable(scenarios, results),
     duplicateIndexTable: renderDuplicateIndexTable(scenarios, results),
     loadTable: renderLoadTable(scenarios, results),
     profiles: run.profiles,
