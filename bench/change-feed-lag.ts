@@ -8,6 +8,7 @@
  * server here). Writes bench/RESULTS-change-feed.md. BENCH_SECONDS sets each run's length.
  */
 import 'reflect-metadata';
+import { pgClientConfigOf } from '../src/infrastructure/change-feed/pg-client-config';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -22,7 +23,6 @@ import {
   LogicalReplicationConsumer,
   OrderedEventReader,
   OrderedFeedSubscription,
-  pgClientConfigOf,
   type FeedEvent,
 } from '../src';
 import { BankAccount, Owner } from '../examples/bank-account';

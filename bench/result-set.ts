@@ -20,7 +20,10 @@ export class ResultSet {
   /** Records one round. */
   add(scenario: string, contender: ContenderName, round: number, result: ChildResult): void {
     let byContender = this.#results.get(scenario);
-    if (!byContender) this.#results.set(scenario, (byContender = new Map()));
+    if (!byContender) {
+      byContender = new Map<ContenderName, Map<number, ChildResult>>();
+      this.#results.set(scenario, byContender);
+    }
     const rounds = byContender.get(contender) ?? new Map<number, ChildResult>();
     rounds.set(round, result);
     byContender.set(contender, rounds);

@@ -4,7 +4,7 @@
  * - `src/domain`: aggregates, events, decorators, serialization, errors (no database).
  * - `src/infrastructure`: the TypeORM/PostgreSQL event repository and data source.
  * - `src/migrations`: the schema, as TypeORM migrations for your own DataSource.
- * The testing kit is exported from `tessera/testing`.
+ * The testing kit is exported from `tessera-es/testing`.
  * @packageDocumentation
  */
 import 'reflect-metadata';
@@ -20,8 +20,11 @@ export {
   type TesseraDataSourceOptions,
 } from './infrastructure/session/tessera-data-source';
 export { AGGREGATE_VERSION_CONSTRAINT, EVENTS_TABLE } from './migrations/schema-names';
-export { TESSERA_MIGRATIONS, CreateEventsTable1732500000000 } from './migrations';
 export {
+  TESSERA_MIGRATIONS,
+  CreateEventsTable1732500000000,
+  CreateSnapshots1732500001000,
+  AppendOnlyEvents1732500002000,
   CreatePublication1732500003000,
   CreateProjectionCheckpoints1732500004000,
   OneStreamIndex1732500005000,
@@ -71,7 +74,6 @@ export {
   type ReplicationSlotStatus,
 } from './infrastructure/change-feed/replication-slot';
 export { ReplicationSlotInUseError } from './infrastructure/change-feed/replication-slot-in-use-error';
-export { pgClientConfigOf } from './infrastructure/change-feed/pg-client-config';
 export type { ProjectionContext } from './infrastructure/projections/projection-context';
 export {
   InlineProjector,

@@ -104,11 +104,12 @@ export function createEmbeddedServerDirectory(serverUser?: OsUser): EmbeddedServ
     killOnExit(child: ChildProcess): void {
       children.push(child);
     },
-    async remove(): Promise<void> {
-      if (!live.has(guard)) return;
+    remove(): Promise<void> {
+      if (!live.has(guard)) return Promise.resolve();
       removeNow();
       // Only once it is gone: if deleting failed, the exit handler tries again.
       untrack(guard);
+      return Promise.resolve();
     },
   };
 }

@@ -95,7 +95,7 @@ export async function startLocalPostgres(
     return {
       url: external,
       embedded: false,
-      stop: async () => undefined,
+      stop: () => Promise.resolve(),
       kill: refuse,
       restart: refuse,
     };

@@ -15,23 +15,19 @@ export async function createDriver(
     case 'tessera':
     case 'tessera-adr-index': {
       const { TesseraDriver } = await import('./tessera-driver');
-      return (await TesseraDriver.create(
-        url,
-        poolSize,
-        contender === 'tessera-adr-index',
-      )) as Driver<unknown>;
+      return await TesseraDriver.create(url, poolSize, contender === 'tessera-adr-index');
     }
     case 'raw-prepared': {
       const { RawPreparedDriver } = await import('./raw-prepared-driver');
-      return (await RawPreparedDriver.create(url, poolSize)) as Driver<unknown>;
+      return await RawPreparedDriver.create(url, poolSize);
     }
     case 'raw': {
       const { RawDriver } = await import('./raw-driver');
-      return (await RawDriver.create(url, poolSize)) as Driver<unknown>;
+      return await RawDriver.create(url, poolSize);
     }
     case 'emmett': {
       const { EmmettDriver } = await import('./emmett-driver');
-      return (await EmmettDriver.create(url, poolSize)) as Driver<unknown>;
+      return await EmmettDriver.create(url, poolSize);
     }
   }
 }

@@ -102,10 +102,10 @@ export class TesseraDriver implements Driver<BankAccount> {
   }
 
   async versions(account: BankAccount): Promise<number[]> {
-    const rows = (await this.#dataSource.query(
+    const rows = await this.#dataSource.query<Array<{ version: number }>>(
       'SELECT version FROM events WHERE aggregate_id = $1 ORDER BY version',
       [account.id],
-    )) as Array<{ version: number }>;
+    );
     return rows.map((r) => r.version);
   }
 

@@ -31,10 +31,10 @@ export const loadSnapshot: Workload = async (driver, params, measure) => {
   await saveUntil(events);
   await saveUntil(events + TAIL);
   const expectedVersion = events + TAIL;
-  const snapshots = (await driver.dataSource.query(
+  const snapshots = await driver.dataSource.query<Array<{ version: number }>>(
     'SELECT version FROM snapshots WHERE aggregate_id = $1',
     [account.id],
-  )) as Array<{ version: number }>;
+  );
   if (snapshots[0]?.version !== events) {
     throw new Error(`expected a snapshot at version ${events}, found ${JSON.stringify(snapshots)}`);
   }

@@ -68,7 +68,15 @@ async function main(): Promise<void> {
     );
     if (reloaded.balance !== 10_000 - 3_000 - 4_500) throw new Error('unexpected balance');
 
-    const rows = await dataSource.query(
+    const rows = await dataSource.query<
+      Array<{
+        version: number;
+        event_type: string;
+        payload: string;
+        actor: string | null;
+        created_at: Date;
+      }>
+    >(
       `SELECT version, event_type, payload::text AS payload, metadata->'headers'->>'actor' AS actor, created_at
          FROM events WHERE aggregate_id = $1 ORDER BY version`,
       [id],

@@ -102,7 +102,7 @@ export class AggregateTestFixture<T extends AggregateRoot> {
     if (!(error instanceof (type as unknown as ErrorClass))) {
       throw failure(`expected ${type.name}, but the command threw ${describeError(error)}`, error);
     }
-    const text = (error as Error).message;
+    const text = error.message;
     if (
       message !== undefined &&
       !(typeof message === 'string' ? text.includes(message) : message.test(text))
@@ -129,7 +129,7 @@ export class AggregateTestFixture<T extends AggregateRoot> {
             `the command returned a ${created.constructor.name}, not a ${this.type.name}`,
           );
         }
-        aggregate = created as T;
+        aggregate = created;
       }
     } catch (error) {
       return { aggregate, error };

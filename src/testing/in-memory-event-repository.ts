@@ -102,13 +102,13 @@ export class InMemoryEventRepository implements AggregateRepository {
   }
 
   async load<T extends AggregateRoot>(type: AggregateClass<T>, id: string): Promise<T> {
-    const aggregate = await this.find(type, id);
+    const aggregate = await this.tryLoad(type, id);
     if (!aggregate) throw new AggregateNotFoundError(aggregateTypeName(type), id);
     return aggregate;
   }
 
   /** Rehydrates from the latest snapshot of the class's snapshot version, if any, and the events after it. */
-  async find<T extends AggregateRoot>(type: AggregateClass<T>, id: string): Promise<T | null> {
+  async tryLoad<T extends AggregateRoot>(type: AggregateClass<T>, id: string): Promise<T | null> {
     aggregateTypeName(type);
     const history = await this.readStream(id);
     if (history.length === 0) return null;
@@ -149,7 +149,7 @@ export class InMemoryEventRepository implements AggregateRepository {
   ): Promise<T> {
     const { retry, save } = splitUpdateOptions(options ?? {});
     return updateWithRetry(type, id, command, retry, {
-      load: () => this.find(type, id),
+      load: () => this.tryLoad(type, id),
       save: (aggregate) => this.save(aggregate, save),
     });
   }

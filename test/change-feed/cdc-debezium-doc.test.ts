@@ -35,18 +35,20 @@ describe('docs/cdc-debezium.md connector config', () => {
     expect(config['publication.name']).to.equal(EVENTS_PUBLICATION);
     expect(config['publication.autocreate.mode']).to.equal('disabled');
     expect(config['table.include.list']).to.equal(`public.${EVENTS_TABLE}`);
-    const rows = (await db.dataSource.query(
+    const rows = await db.dataSource.query<
+      {
+        pubinsert: boolean;
+        pubupdate: boolean;
+        pubdelete: boolean;
+        schemaname: string;
+        tablename: string;
+      }[]
+    >(
       `SELECT p.pubinsert, p.pubupdate, p.pubdelete, t.schemaname, t.tablename
          FROM pg_publication p JOIN pg_publication_tables t ON t.pubname = p.pubname
         WHERE p.pubname = $1`,
       [config['publication.name']],
-    )) as {
-      pubinsert: boolean;
-      pubupdate: boolean;
-      pubdelete: boolean;
-      schemaname: string;
-      tablename: string;
-    }[];
+    );
     expect(rows).to.deep.equal([
       {
         pubinsert: true,
@@ -61,10 +63,10 @@ describe('docs/cdc-debezium.md connector config', () => {
   it('names only existing columns of the events table, each of a type the Outbox Event Router accepts', async () => {
     const columns = new Map(
       (
-        (await db.dataSource.query(
+        await db.dataSource.query<{ column_name: string; data_type: string }[]>(
           "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1",
           [EVENTS_TABLE],
-        )) as { column_name: string; data_type: string }[]
+        )
       ).map((c) => [c.column_name, c.data_type]),
     );
     const prefix = 'transforms.outbox.';

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
+import { pgClientConfigOf } from '../../src/infrastructure/change-feed/pg-client-config';
 import {
   ChangeFeedListener,
   ChangeFeedNotifier,
@@ -7,7 +8,6 @@ import {
   FEED_START,
   OrderedEventReader,
   OrderedFeedSubscription,
-  pgClientConfigOf,
 } from '../../src';
 import { Sensor } from './support/feed-test-events';
 import { eventually, useScratchDatabase } from './support/scratch-database';
@@ -77,10 +77,10 @@ describe('ChangeFeedListener and ChangeFeedNotifier (LISTEN/NOTIFY as a hint)', 
     await subscribeIdle(MINUTE);
     // Appended without any NOTIFY: the hint is lost for good.
     const id = await appendSensor();
-    const [{ killed }] = (await db.dataSource.query(
+    const [{ killed }] = await db.dataSource.query<{ killed: number }[]>(
       "SELECT count(pg_terminate_backend(pid))::int AS killed FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'LISTEN%'",
       [appName],
-    )) as { killed: number }[];
+    );
     expect(killed).to.equal(1);
     const readsBefore = subscription?.reads ?? 0;
     await eventually('the listener to reconnect', () => listener.connects >= 2);

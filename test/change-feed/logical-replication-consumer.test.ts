@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { pgClientConfigOf } from '../../src/infrastructure/change-feed/pg-client-config';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { ClientConfig } from 'pg';
@@ -7,7 +8,6 @@ import {
   CDC_ROLE,
   EventRepository,
   LogicalReplicationConsumer,
-  pgClientConfigOf,
   type ReplicatedTransaction,
   type ReplicationHandler,
 } from '../../src';
@@ -79,10 +79,10 @@ describe('LogicalReplicationConsumer (pgoutput, wal_level=logical)', () => {
     expect(opened.transactionId).to.match(/^\d+$/);
     expect(received[1].events[1].version).to.equal(2);
     expect(received[1].commitTime).to.be.instanceOf(Date);
-    const [stored] = (await db.dataSource.query(
+    const [stored] = await db.dataSource.query<{ position: string; tx: string }[]>(
       'SELECT position::text AS position, transaction_id::text AS tx FROM events WHERE id = $1',
       [opened.eventId],
-    )) as { position: string; tx: string }[];
+    );
     expect([opened.position, opened.transactionId]).to.deep.equal([stored.position, stored.tx]);
   });
 
@@ -192,19 +192,19 @@ describe('LogicalReplicationConsumer (pgoutput, wal_level=logical)', () => {
       async () => (await receivedCount()) >= total,
       30_000,
     );
-    const [{ distinct, rows }] = (await db.dataSource.query(
+    const [{ distinct, rows }] = await db.dataSource.query<{ distinct: number; rows: number }[]>(
       'SELECT count(DISTINCT event_id)::int AS distinct, count(*)::int AS rows FROM received',
-    )) as { distinct: number; rows: number }[];
+    );
     console.log(
       `      ${total} events; the killed child handled ${byChild}, the resumed consumer ${order.length}; ` +
         `${rows - distinct} delivered twice (handled but not yet acknowledged at the kill)`,
     );
     expect(distinct).to.equal(total);
     expect(written).to.have.length(total);
-    const [{ unknown }] = (await db.dataSource.query(
+    const [{ unknown }] = await db.dataSource.query<{ unknown: number }[]>(
       'SELECT count(*)::int AS unknown FROM received WHERE NOT (event_id = ANY($1::uuid[]))',
       [written],
-    )) as { unknown: number }[];
+    );
     expect(unknown).to.equal(0);
     // At-least-once: what was acknowledged is never redelivered, so duplicates stay within the
     // child's last unacknowledged batches (20 events each here).
@@ -265,10 +265,10 @@ describe('LogicalReplicationConsumer (pgoutput, wal_level=logical)', () => {
 
   /** Distinct events received, by one consumer or by any. */
   async function receivedCount(who?: string): Promise<number> {
-    const [{ n }] = (await db.dataSource.query(
+    const [{ n }] = await db.dataSource.query<{ n: number }[]>(
       'SELECT count(DISTINCT event_id)::int AS n FROM received WHERE $1::text IS NULL OR consumer = $1',
       [who ?? null],
-    )) as { n: number }[];
+    );
     return n;
   }
 });

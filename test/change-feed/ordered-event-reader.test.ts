@@ -45,10 +45,10 @@ describe('OrderedEventReader', () => {
     const naive = { checkpoint: 0n, seen: new Set<string>(), running: true };
     const naiveLoop = (async () => {
       while (naive.running) {
-        const rows = (await dataSource.query(
+        const rows = await dataSource.query<{ id: string; position: string }[]>(
           'SELECT id, position::text AS position FROM events WHERE position > $1 ORDER BY position LIMIT $2',
           [naive.checkpoint.toString(), PAGE],
-        )) as { id: string; position: string }[];
+        );
         for (const row of rows) {
           naive.seen.add(row.id);
           naive.checkpoint = BigInt(row.position);
@@ -73,10 +73,10 @@ describe('OrderedEventReader', () => {
         await dataSource.transaction(async (manager) => {
           await repository.save(account, { manager });
           if (!holds || round >= ROUNDS - 2) return;
-          const [{ position }] = (await manager.query(
+          const [{ position }] = await manager.query<{ position: string }[]>(
             'SELECT max(position)::text AS position FROM events WHERE id = ANY($1::uuid[])',
             [ids],
-          )) as { position: string }[];
+          );
           const deadline = Date.now() + 5_000;
           while (naive.checkpoint <= BigInt(position) && freeWritersDone < 24) {
             if (Date.now() > deadline) return;
@@ -89,23 +89,27 @@ describe('OrderedEventReader', () => {
     };
     await Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(w)));
 
-    const [{ total }] = (await dataSource.query('SELECT count(*)::int AS total FROM events')) as {
-      total: number;
-    }[];
+    const [{ total }] = await dataSource.query<
+      {
+        total: number;
+      }[]
+    >('SELECT count(*)::int AS total FROM events');
     await eventually('the ordered reader to catch up', () => delivered.length >= total);
     // Let the naive reader finish its pass over what is committed, then stop both.
-    const [{ last }] = (await dataSource.query(
+    const [{ last }] = await dataSource.query<{ last: string }[]>(
       'SELECT max(position)::text AS last FROM events',
-    )) as { last: string }[];
+    );
     await eventually('the naive reader to reach the end', () => naive.checkpoint >= BigInt(last));
     naive.running = false;
     await naiveLoop;
     await subscription.stop();
 
     const expectedOrder = (
-      (await dataSource.query('SELECT id FROM events ORDER BY transaction_id, position')) as {
-        id: string;
-      }[]
+      await dataSource.query<
+        {
+          id: string;
+        }[]
+      >('SELECT id FROM events ORDER BY transaction_id, position')
     ).map((r) => r.id);
     const missedByNaive = expectedOrder.filter((id) => !naive.seen.has(id)).length;
     console.log(
@@ -162,9 +166,9 @@ describe('OrderedEventReader', () => {
     const { dataSource } = db;
     const reader = new OrderedEventReader(dataSource);
     const start = await drain(reader);
-    const [{ last }] = (await dataSource.query(
+    const [{ last }] = await dataSource.query<{ last: string }[]>(
       'SELECT COALESCE(max(position), 0)::text AS last FROM events',
-    )) as { last: string }[];
+    );
     // Enough events in one transaction for its positions to go from n digits to n + 1.
     const boundary = 10 ** String(Number(last) + 1).length;
     const sensor = Sensor.register(randomUUID(), 'digits');

@@ -382,7 +382,7 @@ describe('plainToEvent hands to class-transformer what it does not build exactly
   it('a type function that names no class fails only where class-transformer fails', () => {
     const make = (): object => ({});
     class Made {
-      @Type(() => make as unknown as new () => object) value?: unknown;
+      @Type(() => make) value?: unknown;
       name?: string;
     }
     expect(builtAlike(Made, '{"name": "x"}').name).to.equal('x');

@@ -200,7 +200,7 @@ describe('BankAccount properties (fast-check)', () => {
         total += account.getUncommittedEvents().length;
         await repository.save(account);
         expect(account.version).to.equal(total);
-        const loaded = await repository.find(BankAccount, ID);
+        const loaded = await repository.tryLoad(BankAccount, ID);
         if (total === 0) {
           expect(loaded).to.equal(null);
           return;

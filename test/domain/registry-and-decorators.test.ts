@@ -5,11 +5,10 @@ import {
   aggregateTypeName,
   Apply,
   DomainEvent,
-  EventRegistry,
-  eventRegistry,
   RegistrationError,
   TesseraError,
 } from '../../src/domain';
+import { EventRegistry, eventRegistry } from '../../src/domain/codec/event-registry';
 
 /* Classes are declared inside the tests so that a decorator error is thrown where we can catch it. */
 

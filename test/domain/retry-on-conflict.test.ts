@@ -132,10 +132,10 @@ describe('retryOnConflict', () => {
     let attempts = 0;
     const error = await rejection(
       retryOnConflict(
-        (() => {
+        () => {
           attempts++;
           throw conflict();
-        }) as () => Promise<never>,
+        },
         { retries: 2, ...NO_WAIT },
       ),
     );

@@ -25,7 +25,6 @@ import { assertValidEvent, isValid } from '../../src/domain/codec/event-validato
 import {
   createValidityCheck,
   type ConstraintMetadataLike,
-  type ValidationMetadataLike,
 } from '../../src/domain/codec/validity-check';
 import { InvalidEventError } from '../../src';
 
@@ -153,12 +152,7 @@ function ownCheck(compile: boolean): (object: object) => boolean {
   return createValidityCheck(
     {
       metadataOf: (type) =>
-        storage.getTargetValidationMetadatas(
-          type as new () => object,
-          '',
-          false,
-          false,
-        ) as unknown as ValidationMetadataLike[],
+        storage.getTargetValidationMetadatas(type as new () => object, '', false, false),
       constraintsOf: (cls) =>
         storage.getTargetValidatorConstraints(
           cls as new () => object,

@@ -49,10 +49,14 @@ describe('The embedded PostgreSQL of an interrupted process', function () {
   it('stops the server and removes its directory on Ctrl-C while the demo runs', async () => {
     const demo = WatchedChild.demo(tmp.path);
     await demo.waitFor('stdout', /Started an embedded PostgreSQL/);
+    // Held still (the demo itself, not its server) so that on a busy machine it cannot run to
+    // its end before the interruption arrives: Ctrl-C then lands while the demo runs.
+    process.kill(demo.pid, 'SIGSTOP');
     expect(await tmp.processes(), 'the running server').to.not.deep.equal([]);
     expect(await tmp.passwordFiles(), 'password files once initdb is done').to.deep.equal([]);
 
     demo.interrupt();
+    process.kill(demo.pid, 'SIGCONT');
     expect(await demo.exited).to.deep.equal({ code: 130, signal: null });
     await expectNothingLeft();
   });

@@ -83,11 +83,11 @@ describe('EventRepository append statements (one per layout of streams)', () => 
           });
           await repository.saveAll(accounts);
           for (const [i, a] of accounts.entries()) {
-            const rows = (await db.dataSource.query(
+            const rows = await db.dataSource.query<Row[]>(
               'SELECT aggregate_id, aggregate_type, event_type, version, payload FROM events ' +
                 'WHERE aggregate_id = $1 ORDER BY version',
               [a.id],
-            )) as Row[];
+            );
             const total = lengths[i] + more[i];
             expect(rows.map((r) => r.version)).to.deep.equal(
               Array.from({ length: total }, (_, v) => v + 1),
@@ -125,10 +125,10 @@ describe('EventRepository append statements (one per layout of streams)', () => 
       (e: unknown) => e,
     );
     expect(error).to.be.instanceOf(ConcurrencyError);
-    const [{ count }] = (await db.dataSource.query(
+    const [{ count }] = await db.dataSource.query<Array<{ count: number }>>(
       'SELECT count(*)::int AS count FROM events WHERE aggregate_id = ANY($1::uuid[])',
       [[a.id, b.id]],
-    )) as Array<{ count: number }>;
+    );
     expect(count).to.equal(2 + 3 + 1);
   });
   it('runs a prepared append on the generic plan PostgreSQL keeps after five executions', async () => {
@@ -146,10 +146,10 @@ describe('EventRepository append statements (one per layout of streams)', () => 
         existing.deposit(6);
         await repository.saveAll([account(2), existing, account(2)]);
       }
-      const plans = (await dataSource.query(
+      const plans = await dataSource.query<Array<{ generic_plans: string; custom_plans: string }>>(
         "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name LIKE 'tessera_%' " +
           "AND statement LIKE 'INSERT%' ORDER BY generic_plans DESC",
-      )) as Array<{ generic_plans: string; custom_plans: string }>;
+      );
       expect(plans.map((p) => [Number(p.generic_plans), Number(p.custom_plans)])).to.deep.equal([
         [3, 5],
         [3, 5],

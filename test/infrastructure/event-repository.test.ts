@@ -51,7 +51,7 @@ describe('EventRepository on PostgreSQL', () => {
         })
         .catch((e: unknown) => e);
       expect(outcome).to.equal(rollback);
-      expect(await repository.find(BankAccount, account.id)).to.equal(null);
+      expect(await repository.tryLoad(BankAccount, account.id)).to.equal(null);
       const [{ count }] = await db.dataSource.query('SELECT count(*)::int AS count FROM audit_log');
       expect(count).to.equal(0);
     });

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
+import { pgClientConfigOf } from '../../src/infrastructure/change-feed/pg-client-config';
 import type { DataSource } from 'typeorm';
 import {
   EventRepository,
@@ -9,7 +10,6 @@ import {
   RegistrationError,
   ReplicationProjectionRunner,
   ReplicationSlotLostError,
-  pgClientConfigOf,
   rebuildProjection,
   type ProjectionContext,
 } from '../../src';

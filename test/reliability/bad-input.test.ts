@@ -154,7 +154,7 @@ describe('bad input: a named error and nothing written', () => {
           UnserializableEventError,
           'TESSERA_UNSERIALIZABLE_EVENT',
         );
-        expect(await limited.repository.find(Probe, good.id)).to.equal(null);
+        expect(await limited.repository.tryLoad(Probe, good.id)).to.equal(null);
         expect(good.getUncommittedEvents()).to.have.length(1);
       });
 
@@ -172,7 +172,7 @@ describe('bad input: a named error and nothing written', () => {
           'TESSERA_UNSERIALIZABLE_EVENT',
         );
         expect(error.reason).to.equal('payload is 65 bytes, over the limit of 64');
-        expect(await limited.repository.find(Probe, tooBig.id)).to.equal(null);
+        expect(await limited.repository.tryLoad(Probe, tooBig.id)).to.equal(null);
       });
 
       it('rejects every non-UUID id in load, find, readStream and update (InvalidAggregateIdError)', async () => {
@@ -181,7 +181,7 @@ describe('bad input: a named error and nothing written', () => {
           const asId = id as string;
           const attempts = [
             () => repository.load(Probe, asId),
-            () => repository.find(Probe, asId),
+            () => repository.tryLoad(Probe, asId),
             () => repository.readStream(asId),
             () => repository.update(Probe, asId, (p) => void p.record(1)),
           ];
@@ -221,7 +221,7 @@ describe('bad input: a named error and nothing written', () => {
         expect(error.code).to.equal('TESSERA_CONCURRENT_SAVE');
         expect(error.aggregateId).to.equal(busy.id);
         expect(await store.totalEvents()).to.equal(before + 1);
-        expect(await store.repository.find(Probe, bystander.id)).to.equal(null);
+        expect(await store.repository.tryLoad(Probe, bystander.id)).to.equal(null);
         expect(bystander.getUncommittedEvents()).to.have.length(1);
       });
 

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
+import { eventRegistry } from '../../src/domain/codec/event-registry';
 import { BankAccount, Owner } from '../../examples/bank-account';
 import {
   Aggregate,
@@ -9,7 +10,6 @@ import {
   ConcurrencyError,
   DomainEvent,
   EventRepository,
-  eventRegistry,
   InvalidMetadataError,
   RegistrationError,
   UnknownEventTypeError,
@@ -193,7 +193,7 @@ describe('injection: hostile names, keys and values are stored or refused, never
             .save(probe, { headers: { [key]: 'v' } })
             .catch((e: unknown) => e);
           expect(error, JSON.stringify(key)).to.be.instanceOf(InvalidMetadataError);
-          expect(await repository.find(Probe, probe.id)).to.equal(null);
+          expect(await repository.tryLoad(Probe, probe.id)).to.equal(null);
           tally.rejected += 1;
         }
       });

@@ -88,7 +88,7 @@ describe('InMemoryEventRepository (in-memory specifics)', () => {
     const a = new Notebook(A);
     a.note(1);
     await one.save(a);
-    expect(await two.find(Notebook, A)).to.equal(null);
+    expect(await two.tryLoad(Notebook, A)).to.equal(null);
     expect(two.allEvents()).to.deep.equal([]);
   });
 

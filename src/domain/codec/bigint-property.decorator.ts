@@ -10,11 +10,15 @@ import { Transform } from 'class-transformer';
  * ```
  */
 export function BigIntProperty(): PropertyDecorator {
-  const toPlain = Transform(({ value }) => (typeof value === 'bigint' ? value.toString() : value), {
-    toPlainOnly: true,
-  });
+  const toPlain = Transform(
+    ({ value }: { value: unknown }) => (typeof value === 'bigint' ? value.toString() : value),
+    {
+      toPlainOnly: true,
+    },
+  );
   const toClass = Transform(
-    ({ value }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? BigInt(value) : value),
+    ({ value }: { value: unknown }) =>
+      typeof value === 'string' && /^-?\d+$/.test(value) ? BigInt(value) : value,
     { toClassOnly: true },
   );
   return (target, key) => {

@@ -144,7 +144,7 @@ function buildValidate(): (object: object) => ValidationError[] {
   if (!Executor) return (object) => validateSync(object, OPTIONS);
 
   const grouped = new WeakMap<unknown[], unknown>();
-  const view: MetadataStorageLike = Object.create(storage);
+  const view = Object.create(storage) as MetadataStorageLike;
   view.getTargetValidationMetadatas = (type, schema, always, strict, groups) => {
     if (schema !== undefined || always || strict || (groups && groups.length > 0)) {
       return storage.getTargetValidationMetadatas(type, schema, always, strict, groups);

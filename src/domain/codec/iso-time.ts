@@ -1,4 +1,8 @@
+// Taken once, so a Date subclass or a later change to Date.prototype cannot change them; always
+// called with the Date as `this`.
+// eslint-disable-next-line @typescript-eslint/unbound-method
 const getTime = Date.prototype.getTime;
+// eslint-disable-next-line @typescript-eslint/unbound-method
 const toISOString = Date.prototype.toISOString;
 
 let lastTime = NaN;

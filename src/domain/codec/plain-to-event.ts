@@ -29,7 +29,7 @@ export function plainToEvent<E extends object>(
 ): E {
   const recipe = recipeOf(type);
   if (!recipe.fast || !fits(recipe, payload)) {
-    return withInferredTypes(type, recipe, plainToInstance(type, payload) as E);
+    return withInferredTypes(type, recipe, plainToInstance(type, payload));
   }
   return build(type, recipe, payload) as E;
 }
@@ -64,7 +64,7 @@ function convertInferred(to: Conversion, value: unknown): unknown {
   }
   if (typeof value !== 'object' || Array.isArray(value)) return value;
   if (Object.getPrototypeOf(value) !== Object.prototype) return value;
-  return plainToEvent(to as EventClass, value as Record<string, unknown>);
+  return plainToEvent(to, value as Record<string, unknown>);
 }
 
 /**
@@ -92,7 +92,7 @@ function valueFits(to: Conversion, value: unknown): boolean {
   if (to === Date) return typeof value === 'string' || typeof value === 'number';
   if (typeof value !== 'object') return true;
   if (Array.isArray(value)) return false;
-  const recipe = recipeOf(to as EventClass);
+  const recipe = recipeOf(to);
   return recipe.fast && fits(recipe, value as Record<string, unknown>);
 }
 
@@ -125,6 +125,6 @@ function convert(to: Conversion, value: unknown): unknown {
   if (to === Date) return new Date(value as string | number);
   // A string, number or boolean where a class is declared is kept (validation judges it).
   if (typeof value !== 'object') return value;
-  const type = to as EventClass;
+  const type = to;
   return build(type, recipeOf(type), value as Record<string, unknown>);
 }

@@ -239,7 +239,7 @@ function describe(value: unknown): string {
     return isClassInstance(value) ? `${constructorName(value)} {…}` : 'a plain object';
   }
   if (typeof value === 'bigint') return `bigint ${value}n`;
-  const text = JSON.stringify(value) ?? String(value);
+  const text = JSON.stringify(value) ?? typeof value;
   return `${typeof value} ${text.length > 60 ? `${text.slice(0, 57)}...` : text}`;
 }
 

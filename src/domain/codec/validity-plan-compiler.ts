@@ -30,8 +30,8 @@ export interface CompilerHelpers {
  *
  * Why: events of many classes go through one generic walk, so every property read and every
  * constraint call in it sees objects of many shapes, and V8 can neither specialize nor inline
- * them. A function per class keeps each of those sites to one shape: replaying 1,000 small
- * events spent about 90 µs validating through the walk in-process. Only constants built here
+ * them. A function per class keeps each of those sites to one shape (docs/performance.md has
+ * what the walk cost a replay). Only constants built here
  * (property names as JSON string literals, indexes) go into the source. Returns undefined where
  * code cannot be generated (`--disallow-code-generation-from-strings`): the walk is used then.
  */
@@ -80,8 +80,12 @@ export function compilePlan(plan: ClassPlan, helpers: CompilerHelpers): Compiled
     '  return true;\n' +
     '};';
   try {
-    const factory = new Function('helpers', 'rules', 'conditions', 'targetName', source);
-    return factory(helpers, rules, conditions, plan.targetName) as CompiledCheck;
+    // Code generation is the point here: the source holds constants only (see above).
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    const factory = new Function('helpers', 'rules', 'conditions', 'targetName', source) as (
+      ...args: unknown[]
+    ) => CompiledCheck;
+    return factory(helpers, rules, conditions, plan.targetName);
   } catch {
     return undefined;
   }

@@ -174,7 +174,10 @@ export abstract class AggregateRoot {
   }
 
   #handlerFor(event: object, eventType: string): (event: object) => void {
-    const handler = findEventHandler(Object.getPrototypeOf(this), event.constructor as EventClass);
+    const handler = findEventHandler(
+      Object.getPrototypeOf(this) as object,
+      event.constructor as EventClass,
+    );
     if (!handler) throw new MissingEventHandlerError(this.constructor.name, eventType);
     return handler;
   }

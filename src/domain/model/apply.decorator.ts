@@ -25,7 +25,7 @@ export function Apply(eventClass: EventClass) {
       );
     }
     let map = ownHandlers.get(prototype);
-    if (!map) ownHandlers.set(prototype, (map = new Map()));
+    if (!map) ownHandlers.set(prototype, (map = new Map<EventClass, string>()));
     const other = map.get(eventClass);
     if (other !== undefined) {
       throw new RegistrationError(
@@ -50,7 +50,7 @@ export function findEventHandler(prototype: object, eventClass: EventClass): Han
     for (
       let p: object | null = prototype;
       p && p !== Object.prototype;
-      p = Object.getPrototypeOf(p)
+      p = Object.getPrototypeOf(p) as object | null
     ) {
       chain.unshift(p);
     }

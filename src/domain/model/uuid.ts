@@ -1,7 +1,7 @@
 /** True for a canonical 8-4-4-4-12 hexadecimal UUID string (either case). */
 export function isUuid(value: unknown): value is string {
-  // By hand: the case-insensitive regular expression took ~0.3 µs a call, on every aggregate
-  // constructed and every id saved or loaded.
+  // By hand rather than a case-insensitive regular expression, which costs more: this runs on
+  // every aggregate constructed and every id saved or loaded.
   if (typeof value !== 'string' || value.length !== 36) return false;
   for (let i = 0; i < 36; i++) {
     const c = value.charCodeAt(i);

@@ -24,7 +24,7 @@ export interface AggregateRepository<S extends SaveOptions = SaveOptions> {
   /** Rehydrates an aggregate; throws `AggregateNotFoundError` when it has no event. */
   load<T extends AggregateRoot>(type: AggregateClass<T>, id: string): Promise<T>;
   /** Rehydrates an aggregate, or returns null when it has no event. */
-  find<T extends AggregateRoot>(type: AggregateClass<T>, id: string): Promise<T | null>;
+  tryLoad<T extends AggregateRoot>(type: AggregateClass<T>, id: string): Promise<T | null>;
   /** The stored events of one aggregate in version order, payloads as plain JSON. */
   readStream(aggregateId: string): Promise<readonly StoredEvent[]>;
   /**

@@ -58,8 +58,9 @@ export function prepareAppend(
   options: EventMetadataOptions | undefined,
   serializer: EventSerializer,
 ): AppendBatch {
-  if (!Array.isArray(aggregates as unknown))
-    throw new TypeError('saveAll expects an array of aggregates');
+  // Callers from JavaScript can pass anything.
+  const given: unknown = aggregates;
+  if (!Array.isArray(given)) throw new TypeError('saveAll expects an array of aggregates');
   const shared = buildSharedMetadata(options ?? {});
   const sharedJson = JSON.stringify(shared);
   const sharedTail = sharedJson === '{}' ? '' : `,${sharedJson.slice(1, -1)}`;

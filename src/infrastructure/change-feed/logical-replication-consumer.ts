@@ -75,7 +75,7 @@ export class LogicalReplicationConsumer {
   #draining: Promise<void> | undefined;
   #acknowledged: string | undefined;
   #stopping = false;
-  #failure: unknown;
+  #failure: Error | undefined;
   #closed: Promise<void> = Promise.resolve();
   #settle: { resolve: () => void; reject: (error: unknown) => void } | undefined;
 
@@ -288,7 +288,8 @@ export class LogicalReplicationConsumer {
   async #fail(error: unknown): Promise<void> {
     if (this.#failure !== undefined || (this.#stopping && !this.#service)) return;
     if (this.#stopping && isConnectionEnd(error)) return;
-    this.#failure = error ?? new Error('replication stream failed');
+    this.#failure =
+      error instanceof Error ? error : new Error(`replication stream failed: ${String(error)}`);
     await this.#shutdown();
     this.#settle?.reject(this.#failure);
   }

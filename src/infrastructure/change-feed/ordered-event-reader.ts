@@ -93,7 +93,7 @@ export class OrderedEventReader {
     ];
     const sql = request.unguarded ? this.#unguarded : this.#guarded;
     const runner = request.manager ?? this.#dataSource;
-    const rows = (await runner.query(sql, params)) as FeedEventRow[];
+    const rows = await runner.query<FeedEventRow[]>(sql, params);
     const events = rows.map(toFeedEvent);
     const last = events[events.length - 1];
     return {

@@ -127,18 +127,18 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
 
   /** {@inheritDoc AggregateRepository.load} */
   async load<T extends AggregateRoot>(type: AggregateClass<T>, id: string): Promise<T> {
-    const aggregate = await this.find(type, id);
+    const aggregate = await this.tryLoad(type, id);
     if (!aggregate) throw new AggregateNotFoundError(aggregateTypeName(type), id);
     return aggregate;
   }
 
   /**
-   * {@inheritDoc AggregateRepository.find}
+   * {@inheritDoc AggregateRepository.tryLoad}
    *
    * With a snapshot policy on the class, starts from the latest usable snapshot; either way the
    * events are read in pages of `pageSize` and folded as they arrive.
    */
-  find<T extends AggregateRoot>(type: AggregateClass<T>, id: string): Promise<T | null> {
+  tryLoad<T extends AggregateRoot>(type: AggregateClass<T>, id: string): Promise<T | null> {
     return this.#load(type, normalizedId(id), undefined);
   }
 

@@ -104,11 +104,10 @@ function takeSnapshotRow(rows: HeadRow[]): HeadRow | undefined {
 
 /**
  * How many pages, counting the first, are read whole before later pages are folded row by row as
- * they arrive. Whole pages fold fastest: streaming rows made a 10,000-event load about 15% slower
- * in-process here, as pg's reader then waits on the fold between socket reads. But collected
- * pages outlive young-generation collections, and over a long stream that survival grew V8's
- * young generation to its 32 MB limit (a million-event load peaked at 100 MB RSS; 82 MB when
- * rows stream). Ten pages stayed well short of that growth.
+ * they arrive. Whole pages fold fastest: when rows stream, pg's reader waits on the fold between
+ * socket reads. But collected pages outlive young-generation collections, and over a long stream
+ * that survival grows V8's young generation to its limit; ten pages stay well short of that
+ * (docs/performance.md has the measurements).
  */
 export const WHOLE_PAGES = 10;
 

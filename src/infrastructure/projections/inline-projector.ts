@@ -145,7 +145,7 @@ export class InlineProjector {
     }
     await repository.saveAll(aggregates, { ...options, manager });
     if (raised.size === 0) return;
-    const rows = (await manager.query(this.#selectAppended, [[...raised.keys()]])) as AppendedRow[];
+    const rows = await manager.query<AppendedRow[]>(this.#selectAppended, [[...raised.keys()]]);
     const byId = new Map(rows.map((row) => [row.id, row]));
     const envelopes: ProjectionEnvelope[] = [...raised].map(([eventId, event]) => {
       const row = byId.get(eventId);

@@ -55,7 +55,7 @@ export class ProjectionCheckpointStore {
       `INSERT INTO ${this.#table} (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`,
       [name],
     );
-    const rows = (await this.#dataSource.query(this.#select(''), [name])) as CheckpointRow[];
+    const rows = await this.#dataSource.query<CheckpointRow[]>(this.#select(''), [name]);
     return toCheckpoint(rows[0]);
   }
 
@@ -65,7 +65,7 @@ export class ProjectionCheckpointStore {
       `INSERT INTO ${this.#table} (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`,
       [name],
     );
-    const rows = (await manager.query(this.#select(' FOR UPDATE'), [name])) as CheckpointRow[];
+    const rows = await manager.query<CheckpointRow[]>(this.#select(' FOR UPDATE'), [name]);
     return toCheckpoint(rows[0]);
   }
 

@@ -166,9 +166,9 @@ export class ReplicationProjectionRunner {
    * first read that finds nothing below the cutoff proves they are all applied.
    */
   async #catchUp(from: ProjectionCheckpoint, signal: AbortSignal): Promise<ProjectionCheckpoint> {
-    const [{ cutoff }] = (await this.#dataSource.query(
+    const [{ cutoff }] = await this.#dataSource.query<{ cutoff: string }[]>(
       'SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS cutoff',
-    )) as { cutoff: string }[];
+    );
     let checkpoint = from;
     let horizonPassed = false;
     this.#expected = checkpoint;
@@ -188,9 +188,9 @@ export class ReplicationProjectionRunner {
       if (done) return checkpoint;
       if (page.hasMore) continue;
       if (!horizonPassed) {
-        const [{ horizon }] = (await this.#dataSource.query(
+        const [{ horizon }] = await this.#dataSource.query<{ horizon: string }[]>(
           'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon',
-        )) as { horizon: string }[];
+        );
         horizonPassed = BigInt(horizon) >= BigInt(cutoff);
         if (horizonPassed) continue;
       }

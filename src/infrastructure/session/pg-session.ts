@@ -63,7 +63,7 @@ export class PgSession {
   /** Runs a read and returns its rows. */
   async query<R>(sql: NamedSql, params: readonly unknown[], manager?: EntityManager): Promise<R[]> {
     if (manager) {
-      const rows = (await manager.query(sql.text, params as unknown[])) as unknown[];
+      const rows = await manager.query<unknown[]>(sql.text, params as unknown[]);
       return (sql.columns ? rows.map((row) => asArray(row, sql.columns!)) : rows) as R[];
     }
     return this.withClient((client) => this.#run<R>(client, sql, params));
@@ -119,10 +119,9 @@ export class PgSession {
   }
 
   /**
-   * One statement on a checked-out client, through pg's callback interface. Through pg's promise
+   * One statement on a checked-out client, through pg's callback interface: through pg's promise
    * interface each 1,000-row page outlived a young-generation collection and was promoted, so
-   * loads of 1,000 events spent a quarter of their time in the garbage collector (3.6 ms per
-   * load against 2.5 ms this way, same process).
+   * long loads spent much of their time in the garbage collector (docs/performance.md).
    */
   #run<R>(client: PgClient, sql: NamedSql, values: readonly unknown[]): Promise<R[]> {
     return new Promise<R[]>((resolve, reject) => {
@@ -132,8 +131,8 @@ export class PgSession {
           reject(error);
         } else resolve(result.rows as R[]);
       };
-      // pg copies a config object's property descriptors on every call (1.5 µs); a Query built
-      // from the text, named afterwards, is submitted as it is.
+      // pg copies a config object's property descriptors on every call; a Query built from the
+      // text, named afterwards, is submitted as it is.
       const Query = (client.constructor as { Query?: PgQueryClass }).Query;
       if (!Query) {
         const config = {
@@ -153,8 +152,8 @@ export class PgSession {
   /**
    * One statement whose rows go to `onRow` as pg parses them, none kept: a long page costs the
    * memory of one row, and no row lives long enough to be promoted out of V8's young
-   * generation. (Collected 1,000-row pages were: a million-event load grew the young generation
-   * to its 32 MB limit.) pg hands each row to 'row' listeners, with its result, before it adds
+   * generation (collected pages are, and over a long stream they grow the young generation to
+   * its limit). pg hands each row to 'row' listeners, with its result, before it adds
    * the row to that result; emptying the result's rows there keeps at most one. The callback
    * stays, so errors and pg's `query_timeout` reach this promise as they reach {@link #run}'s.
    */
@@ -178,8 +177,11 @@ export class PgSession {
         if (error) {
           if (typeof error === 'object') fromPg.add(error);
           reject(error);
-        } else if (failure) reject(failure.error);
-        else resolve(count);
+        } else if (failure) {
+          // What a fold handler threw reaches the caller as it was thrown.
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+          reject(failure.error);
+        } else resolve(count);
       });
       // pg emits rows from its socket reader: an exception thrown here would escape into it.
       query.on('row', (row: R, result: { rows: unknown[] }) => {
@@ -233,7 +235,7 @@ export function streamsRows(Query: PgQueryClass | undefined): Query is PgQueryCl
 
 /**
  * A pg Query for `sql`, named when statements are prepared. Built from the text, it is
- * submitted as it is: pg copies a config object's property descriptors (1.5 µs), paid only by
+ * submitted as it is: pg copies a config object's property descriptors, a cost paid only by
  * reads that take their rows as arrays (pg reads the row mode from the config alone).
  */
 function newQuery(

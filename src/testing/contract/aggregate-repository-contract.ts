@@ -98,9 +98,9 @@ export function aggregateRepositoryContract(
       assert.equal((await repository.load(ContractCounter, counter.id)).total, 6);
     });
 
-    it('find() returns null and load() throws AggregateNotFoundError for an unknown id', async (repository) => {
+    it('tryLoad() returns null and load() throws AggregateNotFoundError for an unknown id', async (repository) => {
       const id = randomUUID();
-      assert.equal(await repository.find(ContractCounter, id), null);
+      assert.equal(await repository.tryLoad(ContractCounter, id), null);
       await assert.rejects(repository.load(ContractCounter, id), (e: unknown) => {
         assert.ok(e instanceof AggregateNotFoundError);
         assert.equal(e.aggregateId, id);
@@ -182,7 +182,7 @@ export function aggregateRepositoryContract(
       assert.equal((await repository.readStream(counter.id)).length, 0);
       const fresh = ContractCounter.create(randomUUID(), 'gap in batch');
       await assert.rejects(repository.saveAll([fresh, counter]), ConcurrencyError);
-      assert.equal(await repository.find(ContractCounter, fresh.id), null);
+      assert.equal(await repository.tryLoad(ContractCounter, fresh.id), null);
     });
 
     it('keeps events raised while a save is in flight for the next save', async (repository) => {
@@ -205,7 +205,7 @@ export function aggregateRepositoryContract(
       stale.increment();
       await assert.rejects(repository.saveAll([fresh, stale]), ConcurrencyError);
       assert.equal(
-        await repository.find(ContractCounter, fresh.id),
+        await repository.tryLoad(ContractCounter, fresh.id),
         null,
         'the first aggregate was not written',
       );
@@ -302,7 +302,7 @@ export function aggregateRepositoryContract(
         AggregateRepository['save']
       >[1];
       await assert.rejects(repository.save(counter, bad), InvalidMetadataError);
-      assert.equal(await repository.find(ContractCounter, counter.id), null);
+      assert.equal(await repository.tryLoad(ContractCounter, counter.id), null);
       assert.equal(counter.getUncommittedEvents().length, 1);
     });
   });

@@ -11,7 +11,7 @@
  */
 export interface ContractTestRunner {
   /** Declares a group of tests; `body` declares them synchronously. */
-  describe(name: string, body: () => void): unknown;
+  readonly describe: (name: string, body: () => void) => unknown;
   /** Declares one test; the runner awaits the promise `test` returns. */
-  it(name: string, test: () => Promise<void>): unknown;
+  readonly it: (name: string, test: () => Promise<void>) => unknown;
 }

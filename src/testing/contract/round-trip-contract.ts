@@ -67,7 +67,7 @@ export function roundTripContract(it: RepositoryTest): void {
     );
     assert.equal(club.getUncommittedEvents().length, 0);
     await repository.save(club);
-    assert.equal(await repository.find(ContractClub, club.id), null);
+    assert.equal(await repository.tryLoad(ContractClub, club.id), null);
   });
 
   it('refuses at raise an aggregate whose snapshot would lose a Date, writing nothing', async (repository) => {

@@ -47,9 +47,9 @@ export function sensorTotals(name: string, failEvery = 0): Projection<Projection
 export async function readTotals(
   dataSource: DataSource,
 ): Promise<Map<string, { total: number; readings: number }>> {
-  const rows = (await dataSource.query(
+  const rows = await dataSource.query<{ sensor_id: string; total: number; readings: number }[]>(
     'SELECT sensor_id, total::int AS total, readings FROM sensor_totals',
-  )) as { sensor_id: string; total: number; readings: number }[];
+  );
   return new Map(rows.map((r) => [r.sensor_id, { total: r.total, readings: r.readings }]));
 }
 
@@ -57,10 +57,10 @@ export async function readTotals(
 export async function expectedTotals(
   dataSource: DataSource,
 ): Promise<Map<string, { total: number; readings: number }>> {
-  const rows = (await dataSource.query(
+  const rows = await dataSource.query<{ aggregate_id: string; total: number; readings: number }[]>(
     `SELECT aggregate_id, COALESCE(sum((payload->>'value')::int) FILTER (WHERE event_type = 'FeedTest.ReadingTaken'), 0)::int AS total,
             count(*) FILTER (WHERE event_type = 'FeedTest.ReadingTaken')::int AS readings
        FROM events WHERE aggregate_type = 'FeedTest.Sensor' GROUP BY aggregate_id`,
-  )) as { aggregate_id: string; total: number; readings: number }[];
+  );
   return new Map(rows.map((r) => [r.aggregate_id, { total: r.total, readings: r.readings }]));
 }

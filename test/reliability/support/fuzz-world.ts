@@ -60,7 +60,7 @@ export class FuzzWorld {
         });
       case 'load':
         return this.#settle(async () => {
-          const account = await repository.find(BankAccount, this.ids[op.slot]);
+          const account = await repository.tryLoad(BankAccount, this.ids[op.slot]);
           this.#handles[op.handle] = account;
           return account ? summary(account) : null;
         });
