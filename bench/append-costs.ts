@@ -1,34 +1,38 @@
 /**
- * `npm run bench:append [-- --config durable,cpu] [--rounds N]`: where the time of an append goes,
- * tessera against raw-prepared, split into parts that can be timed on their own. One process per
- * configuration (servers as in `npm run bench`), one scratch database; every variant runs the
- * same append shape (S1: one new account of one event; S2: one of ten; S6: ten of one), `rounds`
- * interleaved rounds after an untimed one, order rotated each round; the table gives the median
- * over rounds of wall-clock microseconds per append, and the CPU each side spent per append
- * (the contender's process, the whole server), averaged over all rounds.
+ * `npm run bench:append [-- --config durable,cpu] [--rounds N] [--shapes S1,S2,S6]`: where the
+ * time of an append goes, tessera against raw-prepared. One process per configuration (servers
+ * as in `npm run bench`), one scratch database; every variant appends the same shape (S1: one new
+ * account of one event; S2: one of ten; S6: ten of one) in slices of a few hundred appends,
+ * `rounds` interleaved rounds after an untimed one, order rotated each round.
  *
- * - **raw-prepared**: raw-prepared's append (its params, its INSERT, named, callback path).
- * - **tessera's statement on raw's path**: the statement and params tessera builds for the same
- *   append (`prepareAppend` and `AppendStatements.build`, client work included) sent the way raw
- *   sends its own: the difference to raw-prepared is the statement (its gap guard, casts, the
- *   stream's id sent once) plus tessera's client work.
- * - **... without the gap guard**: the same, the guard's subquery cut out of the text: the
- *   guard's price on the server.
- * - **tessera**: `EventRepository.saveAll`; the difference to the line above is the session path
- *   (TypeORM's pool checkout, PgSession, the saving marks).
- * - client work alone, no I/O: raw's params; tessera's raise (validation, the serializer's safety
- *   walk, the handler) and its batch and statement building; validation and serialization alone.
- * - connection checkout alone: pg-pool's `connect()` and TypeORM's `obtainMasterConnection()`.
+ * Each part of tessera's work is priced **in place**: raw-prepared's append with that part added
+ * to it, against raw-prepared's append alone. Timed alone in a tight loop, the same work comes
+ * out several times cheaper (its code and data stay in the CPU's caches, which the I/O between
+ * two real appends evicts): the in-place difference is what it adds to an append.
  *
- * Timed in one process, as microbenchmarks are: the parts add up to about the whole, not exactly
- * (one JIT state, one event loop). The ratios in bench/RESULTS.md come from `npm run bench`.
+ * - **raw-prepared**: its params, its INSERT, named, on a checked-out client, callback path.
+ * - **tessera**: `EventRepository.saveAll` of the same aggregates.
+ * - **+ raises**: `BankAccount.open` (and `deposit`): validation, the serializer's safety walk,
+ *   the handler, the envelope. **+ validation** and **+ JSON** alone: `assertValidEvent` and
+ *   `eventToJson` of each event of the append (already built).
+ * - **+ raises, batch and statement**: what tessera does before any I/O (`prepareAppend`,
+ *   `AppendStatements.build`), its statement then left unsent.
+ * - **tessera's statement on raw's path**: that statement sent instead of raw's: its price on
+ *   the wire and on the server (the gap guard, casts) comes on top of the line above.
+ * - **... without the gap guard**: the guard's subquery cut out of the text.
+ * - **raw's statement through PgSession**: TypeORM's pool checkout and tessera's session path.
+ * - **raw-prepared with statement_timeout**: connections with tessera's default 30 s timeout.
+ *
+ * Columns: wall-clock µs per append (median over rounds; on a shared machine the noisiest),
+ * client CPU µs (this process, median over rounds) and server CPU µs (the whole server, mean
+ * over all rounds: /proc counts it in 10 ms ticks), each also as a difference to raw-prepared.
+ * The ratios in bench/RESULTS.md come from `npm run bench`; this says where they come from.
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { Pool } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import { BankAccount, Owner } from '../examples/bank-account';
-import { AccountOpened } from '../examples/bank-account/events';
 import { createTesseraDataSource, EventRepository } from '../src';
 import { EventSerializer, eventToJson } from '../src/domain/codec/event-serializer';
 import { assertValidEvent } from '../src/domain/codec/event-validator';
@@ -55,29 +59,33 @@ interface Shape {
   readonly title: string;
   readonly aggregates: number;
   readonly events: number;
-  readonly operations: number;
+  /** Appends per slice (one variant's share of a round). */
+  readonly slice: number;
 }
 
 const SHAPES: readonly Shape[] = [
-  { id: 'S1', title: 'one new account, one event', aggregates: 1, events: 1, operations: 500 },
-  { id: 'S2', title: 'one new account, ten events', aggregates: 1, events: 10, operations: 200 },
-  {
-    id: 'S6',
-    title: 'ten new accounts, one event each',
-    aggregates: 10,
-    events: 1,
-    operations: 150,
-  },
+  { id: 'S1', title: 'one new account, one event', aggregates: 1, events: 1, slice: 200 },
+  { id: 'S2', title: 'one new account, ten events', aggregates: 1, events: 10, slice: 80 },
+  { id: 'S6', title: 'ten new accounts, one event each', aggregates: 10, events: 1, slice: 60 },
 ];
 
 const owner = new Owner(OWNER.name, OWNER.email);
 const serializer = new EventSerializer();
-const tesseraStatements = new AppendStatements('"events"', '"snapshots"');
+const statements = new AppendStatements('"events"', '"snapshots"');
 
-/** One way of doing (part of) an append, timed per operation. */
+/** One way of doing an append (or an append plus a part of tessera's work). */
 interface Variant {
   readonly label: string;
-  readonly run: () => Promise<void> | void;
+  readonly run: () => Promise<void>;
+}
+
+/** What the variants of one shape share. */
+interface Context {
+  readonly shape: Shape;
+  readonly pool: Pool;
+  readonly timedPool: Pool;
+  readonly repository: EventRepository;
+  readonly session: PgSession;
 }
 
 function openAccounts(shape: Shape): BankAccount[] {
@@ -90,9 +98,8 @@ function openAccounts(shape: Shape): BankAccount[] {
   return accounts;
 }
 
-function tesseraStatement(shape: Shape): { sql: NamedStatement; params: unknown[] } {
-  const batch = prepareAppend(openAccounts(shape), {}, serializer);
-  const { sql, params } = tesseraStatements.build(batch);
+function tesseraStatement(accounts: BankAccount[]): { sql: NamedStatement; params: unknown[] } {
+  const { sql, params } = statements.build(prepareAppend(accounts, {}, serializer));
   if (!sql.name) throw new Error('expected a named append statement');
   return { sql: { name: sql.name, text: sql.text }, params: [...params] };
 }
@@ -144,92 +151,74 @@ function rawInsert(rows: number): NamedStatement {
   };
 }
 
-/** The obtainMasterConnection TypeORM's PostgreSQL driver has (not in its public types). */
-interface PooledDriver {
-  obtainMasterConnection(): Promise<[unknown, (error?: unknown) => void]>;
-}
-
-function variantsFor(
-  shape: Shape,
-  pool: Pool,
-  timedPool: Pool,
-  repository: EventRepository,
-  driver: PooledDriver,
-  session: PgSession,
-) {
+function variantsFor(context: Context): Variant[] {
+  const { shape, pool, timedPool, repository, session } = context;
   const raw = rawInsert(shape.aggregates * shape.events);
-  const sample = tesseraStatement(shape);
-  const unguarded = withoutGuard(sample.sql);
+  const unguarded = withoutGuard(tesseraStatement(openAccounts(shape)).sql);
   const send = async (sql: NamedStatement, params: unknown[], on = pool): Promise<void> => {
-    const client = await on.connect();
+    const client: PoolClient = await on.connect();
     try {
       await runNamed(client, sql, params);
     } finally {
       client.release();
     }
   };
-  const opened = new AccountOpened(owner, 'EUR', 0, new Date());
+  const rawAppend = (): Promise<void> => send(raw, rawParams(shape));
+  // Built once: validation and JSON are priced on events that already exist.
+  const events = openAccounts(shape).flatMap((a) => a.getUncommittedEnvelopes());
   const variants: Variant[] = [
-    { label: 'raw-prepared: append', run: () => send(raw, rawParams(shape)) },
+    { label: 'raw-prepared: append', run: rawAppend },
+    { label: 'tessera: saveAll', run: () => repository.saveAll(openAccounts(shape)) },
     {
-      label: "raw-prepared on connections with tessera's statement_timeout (30 s)",
-      run: () => send(raw, rawParams(shape), timedPool),
+      label: 'raw-prepared + raises (BankAccount.open, deposit)',
+      run: () => {
+        openAccounts(shape);
+        return rawAppend();
+      },
     },
     {
-      label: "tessera's statement on raw's path (tessera's client work included)",
+      label: 'raw-prepared + validation of each event',
       run: () => {
-        const { sql, params } = tesseraStatement(shape);
+        for (const e of events) assertValidEvent(e.event, e.eventType);
+        return rawAppend();
+      },
+    },
+    {
+      label: "raw-prepared + each event's JSON (safety walk, stringify)",
+      run: () => {
+        for (const e of events) eventToJson(e.event, e.eventType);
+        return rawAppend();
+      },
+    },
+    {
+      label: 'raw-prepared + raises, batch and statement (unsent)',
+      run: () => {
+        tesseraStatement(openAccounts(shape));
+        return rawAppend();
+      },
+    },
+    {
+      label: "tessera's statement on raw's path (raises, batch and statement included)",
+      run: () => {
+        const { sql, params } = tesseraStatement(openAccounts(shape));
         return send(sql, params);
       },
     },
   ];
-  variants.push({
-    label: "tessera's statement through tessera's PgSession (TypeORM's pool)",
-    run: () => {
-      const { sql, params } = tesseraStatement(shape);
-      return session.execute(sql, params);
-    },
-  });
   if (unguarded) {
     variants.push({
       label: '... the same without the gap guard',
-      run: () => send(unguarded, tesseraStatement(shape).params),
+      run: () => send(unguarded, tesseraStatement(openAccounts(shape)).params),
     });
   }
   variants.push(
-    { label: 'tessera: saveAll', run: () => repository.saveAll(openAccounts(shape)) },
-    { label: "client only: raw's params", run: () => void rawParams(shape) },
     {
-      label: "client only: tessera's raises (BankAccount.open, deposit)",
-      run: () => void openAccounts(shape),
+      label: "raw's statement through tessera's PgSession (TypeORM's pool)",
+      run: () => session.execute(raw, rawParams(shape)),
     },
     {
-      label: "client only: tessera's raises, batch and statement",
-      run: () => void tesseraStatement(shape),
-    },
-  );
-  if (shape.id !== 'S1') return variants;
-  // Per event and per checkout: shape-independent, timed once.
-  variants.push(
-    {
-      label: 'client only: validating one AccountOpened',
-      run: () => assertValidEvent(opened, OPENED),
-    },
-    {
-      label: "client only: one AccountOpened's JSON (safety walk and stringify)",
-      run: () => void eventToJson(opened, OPENED),
-    },
-    {
-      label: 'client only: JSON.stringify of the same AccountOpened',
-      run: () => void JSON.stringify(opened),
-    },
-    {
-      label: 'checkout: pg-pool connect() and release()',
-      run: async () => (await pool.connect()).release(),
-    },
-    {
-      label: "checkout: TypeORM's obtainMasterConnection() and release",
-      run: async () => (await driver.obtainMasterConnection())[1](),
+      label: "raw-prepared on connections with tessera's statement_timeout (30 s)",
+      run: () => send(raw, rawParams(shape), timedPool),
     },
   );
   return variants;
@@ -241,34 +230,67 @@ interface Timing {
   readonly server?: number;
 }
 
-/** Microseconds per operation: wall clock, this process's CPU, the server's CPU. */
-async function timeVariant(
+/** Microseconds per append: wall clock, this process's CPU, the server's CPU. */
+async function timeSlice(
   variant: Variant,
-  operations: number,
+  appends: number,
   postmaster: number | undefined,
 ): Promise<Timing> {
   const serverBefore = serverCpuSeconds(postmaster);
   const clientBefore = process.cpuUsage();
   const start = process.hrtime.bigint();
-  for (let i = 0; i < operations; i++) {
-    // Client-only variants return nothing: awaiting them would time a microtask per call.
-    const pending = variant.run();
-    if (pending) await pending;
-  }
-  const wall = Number(process.hrtime.bigint() - start) / 1e3 / operations;
+  for (let i = 0; i < appends; i++) await variant.run();
+  const wall = Number(process.hrtime.bigint() - start) / 1e3 / appends;
   const client = process.cpuUsage(clientBefore);
   const serverAfter = serverCpuSeconds(postmaster);
   return {
     wall,
-    client: (client.user + client.system) / operations,
+    client: (client.user + client.system) / appends,
     server:
       serverBefore === undefined || serverAfter === undefined
         ? undefined
-        : ((serverAfter - serverBefore) * 1e6) / operations,
+        : ((serverAfter - serverBefore) * 1e6) / appends,
   };
 }
 
-async function measure(configuration: Configuration, rounds: number): Promise<void> {
+function render(shape: Shape, rounds: number, variants: Variant[], times: Timing[][]): string {
+  const rows = variants.map((v, i) => {
+    const server = times[i].map((t) => t.server);
+    return {
+      label: v.label,
+      wall: median(times[i].map((t) => t.wall)),
+      client: median(times[i].map((t) => t.client)),
+      // A mean over every round: one round's server CPU is a few 10 ms ticks.
+      server: server.some((s) => s === undefined)
+        ? undefined
+        : (server as number[]).reduce((a, b) => a + b, 0) / server.length,
+    };
+  });
+  const base = rows[0];
+  const us = (v: number | undefined): string => (v === undefined ? '?' : v.toFixed(1));
+  const delta = (v: number | undefined, b: number | undefined): string =>
+    v === undefined || b === undefined
+      ? '?'
+      : `${v - b >= 0 ? '+' : '−'}${Math.abs(v - b).toFixed(1)}`;
+  const lines = [
+    `### ${shape.id}: ${shape.title}, ${rounds} rounds of ${shape.slice} appends per variant`,
+    '',
+    '| Variant | wall µs | client CPU µs | Δ client | server CPU µs | Δ server |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map(
+      (r) =>
+        `| ${r.label} | ${us(r.wall)} | ${us(r.client)} | ${delta(r.client, base.client)} | ` +
+        `${us(r.server)} | ${delta(r.server, base.server)} |`,
+    ),
+  ];
+  return lines.join('\n');
+}
+
+async function measure(
+  configuration: Configuration,
+  rounds: number,
+  shapes: readonly Shape[],
+): Promise<void> {
   const { server, info } = await startConfigurationServer(configuration);
   try {
     const db = await createScratchDatabase(server.url, 'tessera_append_costs');
@@ -281,41 +303,22 @@ async function measure(configuration: Configuration, rounds: number): Promise<vo
       await dataSource.runMigrations();
       const repository = new EventRepository(dataSource);
       const session = new PgSession(dataSource, true);
-      const driver = dataSource.driver as unknown as PooledDriver;
       const postmaster = server.embedded ? postmasterPid(server.dataDir) : undefined;
       console.log(
         `\n## ${configuration.title}\n\n${info.postgres.split(' on ')[0]} (${info.source})`,
       );
-      for (const shape of SHAPES) {
-        const variants = variantsFor(shape, pool, timedPool, repository, driver, session);
+      for (const shape of shapes) {
+        const variants = variantsFor({ shape, pool, timedPool, repository, session });
         const times = variants.map(() => [] as Timing[]);
         for (let round = 0; round <= rounds; round++) {
           for (let k = 0; k < variants.length; k++) {
             const i = (k + round) % variants.length;
-            const timing = await timeVariant(variants[i], shape.operations, postmaster);
+            const timing = await timeSlice(variants[i], shape.slice, postmaster);
             // Round 0 warms up every path (JIT, prepared statements, pool connections).
             if (round > 0) times[i].push(timing);
           }
         }
-        console.log(`\n### ${shape.id}: ${shape.title}, ${rounds} rounds of ${shape.operations}\n`);
-        console.log(
-          '| Variant | wall µs (median) | wall, rounds min–max | client CPU µs (mean) | server CPU µs (mean) |',
-        );
-        console.log('| --- | ---: | ---: | ---: | ---: |');
-        // CPU as the mean over all rounds: /proc counts the server's CPU in 10 ms ticks, too
-        // coarse for one round's few hundred appends, exact enough over all of them.
-        const mean = (values: readonly (number | undefined)[]): string =>
-          values.some((v) => v === undefined)
-            ? '?'
-            : ((values as number[]).reduce((a, b) => a + b, 0) / values.length).toFixed(1);
-        variants.forEach((v, i) => {
-          const wall = times[i].map((t) => t.wall);
-          console.log(
-            `| ${v.label} | ${median(wall).toFixed(1)} | ` +
-              `${Math.min(...wall).toFixed(1)}–${Math.max(...wall).toFixed(1)} | ` +
-              `${mean(times[i].map((t) => t.client))} | ${mean(times[i].map((t) => t.server))} |`,
-          );
-        });
+        console.log(`\n${render(shape, rounds, variants, times)}`);
       }
     } finally {
       await pool.end();
@@ -330,14 +333,20 @@ async function measure(configuration: Configuration, rounds: number): Promise<vo
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { config: { type: 'string' }, rounds: { type: 'string', default: '15' } },
+    options: {
+      config: { type: 'string' },
+      rounds: { type: 'string', default: '30' },
+      shapes: { type: 'string' },
+    },
   });
   const rounds = Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1)
     throw new Error('--rounds must be a positive integer');
   const ids = values.config?.split(',').map((s) => s.trim());
+  const shapeIds = values.shapes?.split(',').map((s) => s.trim());
+  const shapes = SHAPES.filter((s) => !shapeIds || shapeIds.includes(s.id));
   for (const configuration of CONFIGURATIONS.filter((c) => !ids || ids.includes(c.id))) {
-    await measure(configuration, rounds);
+    await measure(configuration, rounds, shapes);
   }
 }
 
