@@ -26,15 +26,24 @@ export function postmasterPid(dataDir: string | undefined): number | undefined {
  */
 export function serverCpuSeconds(postmaster: number | undefined): number | undefined {
   if (postmaster === undefined) return undefined;
-  const own = readStat(postmaster);
-  if (!own) return undefined;
-  let ticks = own.utime + own.stime + own.cutime + own.cstime;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = readStat(Number(entry));
-    if (stat && stat.ppid === postmaster) ticks += stat.utime + stat.stime;
+  // A process reaped between reading it and reading the postmaster would be counted twice or
+  // not at all: read until the postmaster's children's times did not move during the scan.
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const before = readStat(postmaster);
+    if (!before) return undefined;
+    let ticks = 0;
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const stat = readStat(Number(entry));
+      if (stat && stat.ppid === postmaster) ticks += stat.utime + stat.stime;
+    }
+    const after = readStat(postmaster);
+    if (!after) return undefined;
+    if (after.cutime === before.cutime && after.cstime === before.cstime) {
+      return (ticks + after.utime + after.stime + after.cutime + after.cstime) / TICKS_PER_SECOND;
+    }
   }
-  return ticks / TICKS_PER_SECOND;
+  return undefined;
 }
 
 /**
