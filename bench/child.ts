@@ -15,9 +15,13 @@ async function main(): Promise<void> {
   const workload = await loadWorkload(job.workload);
   const driver = await createDriver(job.contender, job.databaseUrl, job.poolSize);
   try {
-    const measure = createMeasure(job.profilePath);
+    const measure = createMeasure(job.profilePath, job.postmasterPid);
     const result = await workload(driver, job.params, measure);
-    const report: ChildResult = { ...result, maxRssKb: process.resourceUsage().maxRSS };
+    const report: ChildResult = {
+      ...result,
+      cpu: measure.cpu(),
+      maxRssKb: process.resourceUsage().maxRSS,
+    };
     await new Promise<void>((resolve, reject) =>
       process.send
         ? process.send(report, (e: Error | null) => (e ? reject(e) : resolve()))

@@ -1,7 +1,14 @@
 /** What the orchestrator (bench/run.ts) and a benchmark child (bench/child.ts) exchange. */
 
-/** The three contenders, plus tessera on a schema without the duplicate (aggregate_id, version) index. */
-export type ContenderName = 'tessera' | 'raw' | 'emmett' | 'tessera-adr-index';
+/**
+ * The contenders that run as a Node child through a `Driver` (bench/driver.ts): tessera, the two raw `pg`
+ * baselines and emmett, plus tessera on a schema with the ADR's duplicate (aggregate_id, version)
+ * index created again.
+ */
+export type DriverName = 'tessera' | 'raw-prepared' | 'raw' | 'emmett' | 'tessera-adr-index';
+
+/** Every contender of a scenario: the drivers, and pgbench (the server's ceiling, no Node). */
+export type ContenderName = DriverName | 'pgbench';
 
 /** Which timed workload a child runs; each is defined in bench/workloads. */
 export type WorkloadName =
@@ -30,13 +37,15 @@ export interface WorkloadParams {
 /** One child's assignment. */
 export interface Job {
   readonly scenario: string;
-  readonly contender: ContenderName;
+  readonly contender: DriverName;
   readonly workload: WorkloadName;
   readonly params: WorkloadParams;
   /** The child's own scratch database, created empty by the orchestrator. */
   readonly databaseUrl: string;
   /** Connections in the contender's pool. */
   readonly poolSize: number;
+  /** The server's postmaster, whose processes' CPU is read around the timed loop (embedded). */
+  readonly postmasterPid?: number;
   /** When set, the timed loop is CPU-profiled and the profile written to this path. */
   readonly profilePath?: string;
   /** Flags for the child's Node.js. */
@@ -50,6 +59,8 @@ export interface ChildResult {
   readonly seconds: number;
   /** Peak resident set size of the whole child process, in KiB. */
   readonly maxRssKb: number;
+  /** CPU seconds of the timed loop: the contender's process, and the server when readable. */
+  readonly cpu?: { readonly client?: number; readonly server?: number };
   /** Facts worth printing (e.g. conflicts retried), by name. */
   readonly notes?: Readonly<Record<string, number | string>>;
 }

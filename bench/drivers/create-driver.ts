@@ -1,4 +1,4 @@
-import type { ContenderName } from '../job';
+import type { DriverName } from '../job';
 import type { Driver } from '../driver';
 
 /**
@@ -7,7 +7,7 @@ import type { Driver } from '../driver';
  * modules never sit in a tessera child's memory (or its peak RSS).
  */
 export async function createDriver(
-  contender: ContenderName,
+  contender: DriverName,
   url: string,
   poolSize: number,
 ): Promise<Driver<unknown>> {
@@ -16,6 +16,10 @@ export async function createDriver(
     case 'tessera-adr-index': {
       const { TesseraDriver } = await import('./tessera-driver');
       return await TesseraDriver.create(url, poolSize, contender === 'tessera-adr-index');
+    }
+    case 'raw-prepared': {
+      const { RawPreparedDriver } = await import('./raw-prepared-driver');
+      return await RawPreparedDriver.create(url, poolSize);
     }
     case 'raw': {
       const { RawDriver } = await import('./raw-driver');
