@@ -71,7 +71,12 @@ const SHAPES: readonly Shape[] = [
 
 const owner = new Owner(OWNER.name, OWNER.email);
 const serializer = new EventSerializer();
-const statements = new AppendStatements('"events"', '"snapshots"');
+const statements = new AppendStatements(
+  '"events"',
+  '"snapshots"',
+  '"command_keys"',
+  '"unique_values"',
+);
 
 /** One way of doing an append (or an append plus a part of tessera's work). */
 interface Variant {
@@ -168,7 +173,12 @@ function variantsFor(context: Context): Variant[] {
   const events = openAccounts(shape).flatMap((a) => a.getUncommittedEnvelopes());
   const variants: Variant[] = [
     { label: 'raw-prepared: append', run: rawAppend },
-    { label: 'tessera: saveAll', run: () => repository.saveAll(openAccounts(shape)) },
+    {
+      label: 'tessera: saveAll',
+      run: async () => {
+        await repository.saveAll(openAccounts(shape));
+      },
+    },
     {
       label: 'raw-prepared + raises (BankAccount.open, deposit)',
       run: () => {
