@@ -18,8 +18,8 @@
  * - **+ raises, batch and statement**: what tessera does before any I/O (`prepareAppend`,
  *   `AppendStatements.build`), its statement then left unsent.
  * - **tessera's statement on raw's path**: that statement sent instead of raw's: its price on
- *   the wire and on the server (the gap guard, casts) comes on top of the line above.
- * - **... without the gap guard**: the guard's subquery cut out of the text.
+ *   the wire and on the server (casts; new streams carry no gap guard) comes on top of the line
+ *   above.
  * - **raw's statement through PgSession**: TypeORM's pool checkout and tessera's session path.
  * - **raw-prepared with statement_timeout**: connections with tessera's default 30 s timeout.
  *
@@ -109,27 +109,6 @@ function tesseraStatement(accounts: BankAccount[]): { sql: NamedStatement; param
   return { sql: { name: sql.name, text: sql.text }, params: [...params] };
 }
 
-/**
- * The statement with its gap guard cut out: the guard is `+ (SELECT ... )` added to the first
- * row's version. The expected versions it compares stay as `0 * $n::int`, so every parameter
- * keeps a type. Undefined if the text no longer has that form.
- */
-function withoutGuard(sql: NamedStatement): NamedStatement | undefined {
-  const start = sql.text.indexOf('::int + (SELECT');
-  if (start === -1) return undefined;
-  const open = start + '::int + '.length;
-  let depth = 0;
-  let end = open;
-  for (; end < sql.text.length; end++) {
-    if (sql.text[end] === '(') depth += 1;
-    else if (sql.text[end] === ')' && --depth === 0) break;
-  }
-  const expected = sql.text.slice(open, end + 1).match(/\$\d+::int/g) ?? [];
-  const kept = expected.map((p) => `0 * ${p}`).join(' + ') || '0';
-  const text = `${sql.text.slice(0, open)}(${kept})${sql.text.slice(end + 1)}`;
-  return { name: `${sql.name}_unguarded`, text };
-}
-
 function rawParams(shape: Shape): unknown[] {
   const params: unknown[] = [];
   for (let a = 0; a < shape.aggregates; a++) {
@@ -159,7 +138,6 @@ function rawInsert(rows: number): NamedStatement {
 function variantsFor(context: Context): Variant[] {
   const { shape, pool, timedPool, repository, session } = context;
   const raw = rawInsert(shape.aggregates * shape.events);
-  const unguarded = withoutGuard(tesseraStatement(openAccounts(shape)).sql);
   const send = async (sql: NamedStatement, params: unknown[], on = pool): Promise<void> => {
     const client: PoolClient = await on.connect();
     try {
@@ -215,12 +193,6 @@ function variantsFor(context: Context): Variant[] {
       },
     },
   ];
-  if (unguarded) {
-    variants.push({
-      label: '... the same without the gap guard',
-      run: () => send(unguarded, tesseraStatement(openAccounts(shape)).params),
-    });
-  }
   variants.push(
     {
       label: "raw's statement through tessera's PgSession (TypeORM's pool)",

@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   });
   const quick = values.quick === true;
   // --quick: two rounds, to fit both configurations in three minutes.
-  const rounds = Number(values.rounds ?? (quick ? 2 : 3));
+  const rounds = Number(values.rounds ?? (quick ? 2 : 5));
   if (!Number.isInteger(rounds) || rounds < 1)
     throw new Error('--rounds must be a positive integer');
   const only = values.only?.split(',').map((s) => s.trim());

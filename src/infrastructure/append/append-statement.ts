@@ -25,6 +25,8 @@ export const NAMED_LAYOUT_BUDGET = 4096;
  */
 export class AppendStatements {
   readonly #named = new Map<string, NamedSql>();
+  /** The statement of each layout already written, by {@link layoutKey}. */
+  readonly #layouts = new Map<string, NamedSql>();
   #spent = 0;
 
   constructor(
@@ -40,7 +42,19 @@ export class AppendStatements {
    * version, payload and metadata. Beyond, one array per column.
    */
   build(batch: AppendBatch): BoundStatement {
-    const p = new Placeholders();
+    // An application appends a handful of layouts over and over: their text is written once,
+    // later appends of a layout only collect their parameters, through the same walk.
+    const key = layoutKey(batch);
+    const known = this.#layouts.get(key);
+    if (known) return { sql: known, params: this.#write(batch, new Placeholders(true)).params };
+    const { text, params } = this.#write(batch, new Placeholders());
+    const sql = this.#name(text, batch.rows.length <= MAX_VALUES_ROWS ? batch.rows.length : 8);
+    // Bounded like the names: a layout past the budget is written again on each use.
+    if (sql.name !== undefined) this.#layouts.set(key, sql);
+    return { sql, params };
+  }
+
+  #write(batch: AppendBatch, p: Placeholders): { text: string; params: unknown[] } {
     const values = batch.rows.length <= MAX_VALUES_ROWS;
     const events = values ? this.#valuesInsert(batch, p) : this.#arraysInsert(batch, p);
     const writes = [events];
@@ -56,7 +70,7 @@ export class AppendStatements {
       writes.length === 0
         ? last
         : `WITH ${writes.map((w, i) => `w${i} AS (${w} RETURNING 1)`).join(', ')} ${last}`;
-    return { sql: this.#name(text, values ? batch.rows.length : 8), params: p.values };
+    return { text, params: p.values };
   }
 
   /** The stored keys of `commandId` for these aggregates, read after a refused save. */
@@ -111,15 +125,15 @@ export class AppendStatements {
   #valuesInsert(batch: AppendBatch, p: Placeholders): string {
     const tuples: string[] = [];
     const guards: string[] = [];
+    const guarded = !allNew(batch);
     for (const stream of batch.streams) {
       const id = p.add(stream.aggregate.id);
       const type = p.add(stream.aggregateType);
-      const expected = p.add(stream.expectedVersion);
-      guards.push(`(${id}::uuid, ${expected}::int)`);
+      if (guarded) guards.push(`(${id}::uuid, ${p.add(stream.expectedVersion)}::int)`);
       for (const row of stream.rows) {
         tuples.push(
           `(${p.add(row.eventId)}::uuid, ${id}::uuid, ${type}, ${p.add(row.eventType)}, ` +
-            `${p.add(row.version)}::int${tuples.length === 0 ? ' + (guard)' : ''}, ` +
+            `${p.add(row.version)}::int${guarded && tuples.length === 0 ? ' + (guard)' : ''}, ` +
             `${p.add(row.payloadJson)}::jsonb, ${p.add(row.metadataJson)}::jsonb)`,
         );
       }
@@ -130,7 +144,10 @@ export class AppendStatements {
     // are one uncorrelated subquery over a VALUES list of the streams, added to the first row's
     // version: written per stream as a CASE on the expected-version parameter, PostgreSQL folded
     // `0 = 0` away in value-specific plans, which then always looked cheaper than the generic
-    // plan, so every execution of a prepared append was planned again.
+    // plan, so every execution of a prepared append was planned again. A save of new streams only
+    // needs none: the unique (aggregate_id, version) index refuses a version 1 already written.
+    if (!guarded)
+      return `INSERT INTO ${this.events} (${EVENT_COLUMNS}) VALUES ${tuples.join(', ')}`;
     const guard =
       '(SELECT CASE WHEN bool_and(g.expected = 0 OR EXISTS (SELECT 1 FROM ' +
       `${this.events} e WHERE e.aggregate_id = g.id AND e.version = g.expected)) THEN 0 END FROM (VALUES ` +
@@ -230,4 +247,24 @@ export class AppendStatements {
       'created_at = now() WHERE s.version < EXCLUDED.version OR s.schema_version <> EXCLUDED.schema_version'
     );
   }
+}
+
+function allNew(batch: AppendBatch): boolean {
+  return batch.streams.every((s) => s.expectedVersion === 0);
+}
+
+/**
+ * What decides an append's text, and nothing else: the VALUES rows of each stream (or the
+ * array form), whether the gap guard is needed, and which of the other writes come along.
+ */
+function layoutKey(batch: AppendBatch): string {
+  const values = batch.rows.length <= MAX_VALUES_ROWS;
+  let key = values ? (allNew(batch) ? 'n' : 'g') : 'a';
+  if (values) for (const s of batch.streams) key += `${s.rows.length},`;
+  if (batch.commandId !== undefined)
+    key += batch.streams.length <= MAX_VALUES_ROWS ? `|k${batch.streams.length}` : '|ka';
+  if (batch.releases.length > 0) key += '|r';
+  if (batch.claims.length > 0) key += '|c';
+  if (batch.streams.some((s) => s.snapshot !== undefined)) key += '|s';
+  return key;
 }

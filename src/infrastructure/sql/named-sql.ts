@@ -32,9 +32,16 @@ export function namedSql(text: string, columns?: readonly string[]): NamedSql {
 export class Placeholders {
   readonly values: unknown[] = [];
 
+  /**
+   * @param textless - when the caller already holds the text this walk would write (a cached
+   *   layout), only the values are collected and every placeholder is the empty string: the same
+   *   walk still decides the parameters' order, without paying for text nobody reads.
+   */
+  constructor(private readonly textless = false) {}
+
   /** Appends a parameter; returns its placeholder (`$1`, `$2`...). */
   add(value: unknown): string {
-    this.values.push(value);
-    return `$${this.values.length}`;
+    const n = this.values.push(value);
+    return this.textless ? '' : `$${n}`;
   }
 }
