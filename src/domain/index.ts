@@ -23,6 +23,7 @@ export type {
   AggregateRepository,
   SaveOptions,
   UniqueValue,
+  UnchangedAggregate,
   UpdateOptions,
 } from './repository/aggregate-repository';
 export { retryOnConflict, type RetryOptions } from './repository/retry-on-conflict';

@@ -105,6 +105,21 @@ export class InMemoryEventRepository implements AggregateRepository {
           );
         }
       }
+      for (const u of batch.unchanged) {
+        const stored = this.#streams.get(u.aggregateId);
+        const actual = stored?.length ?? 0;
+        if (actual !== u.version) {
+          throw new ConcurrencyError(
+            u.aggregateId,
+            stored?.[0].aggregateType ?? '',
+            u.version,
+            actual,
+            {
+              byCondition: true,
+            },
+          );
+        }
+      }
       for (const claim of batch.claims) {
         const holder = this.#uniqueValues.get(uniqueKeyOf(claim));
         if (holder !== undefined) {

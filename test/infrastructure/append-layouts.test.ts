@@ -90,6 +90,7 @@ describe('EventRepository append statements (one per layout of streams)', () => 
       keyed: fc.boolean(),
       claims: fc.boolean(),
       releases: fc.boolean(),
+      unchanged: fc.boolean(),
     });
     const big = { committed: 0, fresh: 40 };
     fc.assert(
@@ -113,6 +114,7 @@ describe('EventRepository append statements (one per layout of streams)', () => 
               ? { claim: [{ scope: 'email', value: randomUUID(), aggregateId: id }] }
               : {}),
             ...(s.releases ? { release: [{ scope: 'email', value: 'x', aggregateId: id }] } : {}),
+            ...(s.unchanged ? { unchanged: [{ aggregateId: randomUUID(), version: 3 }] } : {}),
           };
           const batch = prepareAppend(accounts, options, serializer);
           const fresh = new AppendStatements(
@@ -135,7 +137,13 @@ describe('EventRepository append statements (one per layout of streams)', () => 
         examples: [
           [
             [
-              { streams: [big, big], keyed: true, claims: false, releases: false },
+              {
+                streams: [big, big],
+                keyed: true,
+                claims: false,
+                releases: false,
+                unchanged: false,
+              },
               {
                 streams: [big, big, { committed: 0, fresh: 1 }],
                 keyed: true,

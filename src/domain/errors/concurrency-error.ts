@@ -15,12 +15,24 @@ export class ConcurrencyError extends TesseraError {
     readonly expectedVersion: number,
     /** The stream's version found in the store when the save was rejected. */
     readonly actualVersion: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; byCondition?: boolean },
   ) {
     super(
-      `${aggregateType} ${aggregateId} was changed concurrently: expected version ${expectedVersion}, ` +
-        `found ${actualVersion}; reload it and retry the command`,
+      options?.byCondition
+        ? `${aggregateType || 'aggregate'} ${aggregateId}, which the save required unchanged at ` +
+            `version ${expectedVersion}, is at version ${actualVersion}; re-read it and decide the ` +
+            'command again'
+        : `${aggregateType} ${aggregateId} was changed concurrently: expected version ${expectedVersion}, ` +
+            `found ${actualVersion}; reload it and retry the command`,
       options,
     );
+    this.byCondition = options?.byCondition ?? false;
   }
+
+  /**
+   * True when the aggregate is one the save only required unchanged (`SaveOptions.unchanged`)
+   * and did not write: running the same command again cannot succeed, so `update()` does not
+   * retry it.
+   */
+  readonly byCondition: boolean;
 }

@@ -20,6 +20,21 @@ export interface SaveOptions extends EventMetadataOptions {
   readonly claim?: readonly UniqueValue[];
   /** Unique values this save gives up (only those its aggregate holds; others are ignored). */
   readonly release?: readonly UniqueValue[];
+  /**
+   * Aggregates this save depends on but does not write, each with the version it must still
+   * have ("the account is still at version 7"; 0: it must not exist). Checked in the save's own
+   * statement: if one has moved, the save throws `ConcurrencyError` naming it (with
+   * `byCondition: true`), writing nothing. `update()` does not retry that conflict: the command
+   * was decided on the other aggregate's old state, so re-read it and decide again.
+   */
+  readonly unchanged?: readonly UnchangedAggregate[];
+}
+
+/** An aggregate a save reads but does not write, and the version it must still be at. */
+export interface UnchangedAggregate {
+  readonly aggregateId: string;
+  /** Its version when the decision was made; 0 when it must not exist yet. */
+  readonly version: number;
 }
 
 /** A value unique across aggregates within its scope: `{ scope: 'email', value: 'ada@x.org' }`. */

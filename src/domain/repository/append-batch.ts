@@ -1,6 +1,7 @@
 import type { AggregateRoot } from '../model/aggregate-root';
 import { createHash } from 'node:crypto';
-import type { SaveOptions, UniqueValue } from './aggregate-repository';
+import type { SaveOptions, UnchangedAggregate, UniqueValue } from './aggregate-repository';
+import { isUuid } from '../model/uuid';
 import { InvalidMetadataError } from '../errors/invalid-metadata-error';
 import type { EventMetadata } from '../model/event-envelope';
 
@@ -56,6 +57,8 @@ export interface AppendBatch {
   readonly claims: readonly HeldValue[];
   /** Unique values released by an aggregate of the batch. */
   readonly releases: readonly HeldValue[];
+  /** Aggregates the batch does not write that must still be at these versions (ids lowercase). */
+  readonly unchanged: readonly UnchangedAggregate[];
 }
 
 /** A unique value and the aggregate of the batch that claims or releases it. */
@@ -131,9 +134,46 @@ export function prepareAppend(
   }
   const claims = heldValues('claim', options?.claim, streams);
   const releases = heldValues('release', options?.release, streams);
+  const unchanged = unchangedAggregates(options?.unchanged, streams);
   return commandId === undefined
-    ? { streams, rows, claims, releases }
-    : { streams, rows, commandId, claims, releases };
+    ? { streams, rows, claims, releases, unchanged }
+    : { streams, rows, commandId, claims, releases, unchanged };
+}
+
+/** The largest version the `events.version` column (int) holds. */
+const MAX_VERSION = 2 ** 31 - 1;
+
+function unchangedAggregates(
+  given: readonly UnchangedAggregate[] | undefined,
+  streams: readonly PendingStream[],
+): UnchangedAggregate[] {
+  if (given === undefined) return [];
+  // Callers from JavaScript can pass anything.
+  const list: unknown = given;
+  if (!Array.isArray(list)) throw new InvalidMetadataError('unchanged', 'must be an array');
+  const seen = new Set<string>();
+  return given.map((u, i) => {
+    const at = `unchanged[${i}]`;
+    if (typeof u !== 'object' || u === null)
+      throw new InvalidMetadataError(at, 'must be an object');
+    if (!isUuid(u.aggregateId))
+      throw new InvalidMetadataError(`${at}.aggregateId`, 'must be a UUID');
+    const aggregateId = u.aggregateId.toLowerCase();
+    if (!Number.isInteger(u.version) || u.version < 0 || u.version > MAX_VERSION)
+      throw new InvalidMetadataError(
+        `${at}.version`,
+        `must be an integer from 0 to ${MAX_VERSION}`,
+      );
+    if (seen.has(aggregateId)) throw new InvalidMetadataError(at, 'names the same aggregate twice');
+    seen.add(aggregateId);
+    if (streams.some((s) => s.aggregate.id === aggregateId)) {
+      throw new InvalidMetadataError(
+        `${at}.aggregateId`,
+        'names an aggregate the save writes: its own version is already checked',
+      );
+    }
+    return { aggregateId, version: u.version };
+  });
 }
 
 function heldValues(

@@ -14,7 +14,7 @@ export interface RetryOptions {
  * Runs `attempt` until it succeeds, retrying only on {@link ConcurrencyError} with full-jitter
  * exponential backoff (a random delay in [0, min(max, base * 2^n)]), so racing writers spread out
  * instead of colliding again. After the last retry the ConcurrencyError reaches the caller; any
- * other error immediately.
+ * other error (and a conflict on an aggregate the save only required unchanged) immediately.
  */
 export async function retryOnConflict<T>(
   attempt: (attemptNumber: number) => Promise<T>,
@@ -36,7 +36,7 @@ export async function retryOnConflict<T>(
     try {
       return await attempt(n);
     } catch (error) {
-      if (!(error instanceof ConcurrencyError) || n >= retries) throw error;
+      if (!(error instanceof ConcurrencyError) || error.byCondition || n >= retries) throw error;
       const ceiling = Math.min(max, base * 2 ** n);
       if (ceiling > 0) await new Promise((r) => setTimeout(r, Math.random() * ceiling));
     }

@@ -126,6 +126,8 @@ export class AppendStatements {
     const tuples: string[] = [];
     const guards: string[] = [];
     const guarded = !allNew(batch);
+    const firstRowGuards =
+      (guarded ? ' + (guard)' : '') + (batch.unchanged.length > 0 ? ' + (unchanged)' : '');
     for (const stream of batch.streams) {
       const id = p.add(stream.aggregate.id);
       const type = p.add(stream.aggregateType);
@@ -133,7 +135,7 @@ export class AppendStatements {
       for (const row of stream.rows) {
         tuples.push(
           `(${p.add(row.eventId)}::uuid, ${id}::uuid, ${type}, ${p.add(row.eventType)}, ` +
-            `${p.add(row.version)}::int${guarded && tuples.length === 0 ? ' + (guard)' : ''}, ` +
+            `${p.add(row.version)}::int${tuples.length === 0 ? firstRowGuards : ''}, ` +
             `${p.add(row.payloadJson)}::jsonb, ${p.add(row.metadataJson)}::jsonb)`,
         );
       }
@@ -146,6 +148,9 @@ export class AppendStatements {
     // `0 = 0` away in value-specific plans, which then always looked cheaper than the generic
     // plan, so every execution of a prepared append was planned again. A save of new streams only
     // needs none: the unique (aggregate_id, version) index refuses a version 1 already written.
+    if (batch.unchanged.length > 0) {
+      tuples[0] = tuples[0].replace('(unchanged)', () => this.#unchangedGuard(batch, p));
+    }
     if (!guarded)
       return `INSERT INTO ${this.events} (${EVENT_COLUMNS}) VALUES ${tuples.join(', ')}`;
     const guard =
@@ -171,15 +176,43 @@ export class AppendStatements {
     const guard = p.add(
       batch.streams.flatMap((s) => s.rows.map((_, i) => (i === 0 ? s.expectedVersion : 0))),
     );
+    // Uncorrelated, so PostgreSQL evaluates it once for the statement, not per row.
+    const unchanged = batch.unchanged.length > 0 ? ` + ${this.#unchangedGuard(batch, p)}` : '';
     return (
       `INSERT INTO ${this.events} (${EVENT_COLUMNS}) SELECT u.id, u.aggregate_id, u.aggregate_type, ` +
       `u.event_type, CASE WHEN u.guard::int = 0 OR EXISTS (SELECT 1 FROM ${this.events} WHERE ` +
-      'aggregate_id = u.aggregate_id::uuid AND version = u.guard::int) THEN u.version::int END, ' +
+      `aggregate_id = u.aggregate_id::uuid AND version = u.guard::int) THEN u.version::int END${unchanged}, ` +
       `u.payload, u.metadata FROM unnest(${id}::uuid[], ${aggregateId}::uuid[], ` +
       `${aggregateType}::varchar[], ${eventType}::varchar[], ${version}::int[], ${payload}::jsonb[], ` +
       `${metadata}::jsonb[], ${guard}::int[]) ` +
       'AS u(id, aggregate_id, aggregate_type, event_type, version, payload, metadata, guard)'
     );
+  }
+
+  /**
+   * The `unchanged` condition: 0 when every named aggregate is exactly at its version (that
+   * version exists, or is 0, and the next does not), else NULL, which fails the statement with
+   * the same NOT NULL violation as the gap guard. Arrays, so its text is the same for any
+   * number of aggregates.
+   */
+  #unchangedGuard(batch: AppendBatch, p: Placeholders): string {
+    const ids = p.add(batch.unchanged.map((u) => u.aggregateId));
+    const versions = p.add(batch.unchanged.map((u) => u.version));
+    return (
+      '(SELECT CASE WHEN bool_and((c.version = 0 OR EXISTS (SELECT 1 FROM ' +
+      `${this.events} e WHERE e.aggregate_id = c.id AND e.version = c.version)) AND NOT EXISTS ` +
+      `(SELECT 1 FROM ${this.events} e WHERE e.aggregate_id = c.id AND e.version = c.version + 1)) ` +
+      `THEN 0 END FROM unnest(${ids}::uuid[], ${versions}::int[]) AS c(id, version))`
+    );
+  }
+
+  /** The head of a stream the save required unchanged, read after the condition failed. */
+  unchangedHead(aggregateId: string): BoundStatement {
+    const p = new Placeholders();
+    const text =
+      'SELECT version, aggregate_type AS "aggregateType" FROM ' +
+      `${this.events} WHERE aggregate_id = ${p.add(aggregateId)} ORDER BY version DESC LIMIT 1`;
+    return { sql: { text }, params: p.values };
   }
 
   /**
@@ -266,5 +299,6 @@ function layoutKey(batch: AppendBatch): string {
   if (batch.releases.length > 0) key += '|r';
   if (batch.claims.length > 0) key += '|c';
   if (batch.streams.some((s) => s.snapshot !== undefined)) key += '|s';
+  if (batch.unchanged.length > 0) key += '|u';
   return key;
 }

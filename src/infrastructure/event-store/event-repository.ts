@@ -241,9 +241,11 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
       if (replay) return replay;
       if (taken) throw await this.#takenValueError(batch, error, manager);
       if (conflictId === undefined) throw error;
-      throw await toConcurrencyError(batch, conflictId, error, (aggregateId) => {
-        const current = this.#appends.currentVersion(aggregateId);
-        return this.#session.query<{ version: number }>(current.sql, current.params, manager);
+      throw await toConcurrencyError(batch, conflictId, error, {
+        currentVersion: (aggregateId) =>
+          this.#run(this.#appends.currentVersion(aggregateId), manager),
+        unchangedHead: (aggregateId) =>
+          this.#run(this.#appends.unchangedHead(aggregateId), manager),
       });
     }
   }
