@@ -5,7 +5,8 @@
  * baselines and emmett, plus tessera on a schema with the ADR's duplicate (aggregate_id, version)
  * index created again.
  */
-export type DriverName = 'tessera' | 'raw-prepared' | 'raw' | 'emmett' | 'tessera-adr-index';
+export type DriverName =
+  'tessera' | 'raw-prepared' | 'raw' | 'emmett' | 'tessera-adr-index' | 'tessera-keyed';
 
 /** Every contender of a scenario: the drivers, and pgbench (the server's ceiling, no Node). */
 export type ContenderName = DriverName | 'pgbench';

@@ -109,6 +109,30 @@ export function renderDuplicateIndexTable(
   return lines.join('\n');
 }
 
+/** Issue 15's line: tessera's appends with a command id each against the same without. */
+export function renderCommandIdTable(
+  scenarios: readonly Scenario[],
+  results: ResultSet,
+): string | undefined {
+  const rows = scenarios.filter((s) => results.get(s.id, 'tessera-keyed'));
+  if (rows.length === 0) return undefined;
+  const lines = [
+    '| Scenario | tessera | tessera, each save with a commandId | Cost of the key | Target ≤ 5% |',
+    '| --- | ---: | ---: | ---: | --- |',
+  ];
+  for (const s of rows) {
+    const ratio = results.ratio(s.id, 'tessera-keyed', 'tessera');
+    const cost = ratio === undefined ? undefined : (1 / ratio - 1) * 100;
+    lines.push(
+      `| ${s.id} (${s.unit}) | ${formatOps(results.get(s.id, 'tessera')?.opsPerSec)} | ` +
+        `${formatOps(results.get(s.id, 'tessera-keyed')?.opsPerSec)} | ` +
+        `${cost === undefined ? '—' : `${cost.toFixed(1)}%`} | ` +
+        `${cost === undefined ? '—' : cost <= 5 ? 'met' : 'missed'} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
 /**
  * Per-load times of the snapshot scenarios and of the million-event load, with peak RSS;
  * undefined when none ran.

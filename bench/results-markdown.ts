@@ -14,6 +14,7 @@ export interface ConfigurationSection {
   readonly spreadTable: string;
   readonly cpuTable: string;
   readonly duplicateIndexTable?: string;
+  readonly commandIdTable?: string;
   readonly loadTable?: string;
   readonly profiles: readonly string[];
 }
@@ -110,6 +111,15 @@ function renderSection(section: ConfigurationSection): string {
         "it. tessera's schema (one index) against the same schema with the ADR's second index " +
         'created again, same rounds, interleaved:\n\n' +
         section.duplicateIndexTable,
+    );
+  }
+  if (section.commandIdTable) {
+    parts.push(
+      '### What a command id costs\n\n' +
+        'Issue 15: tessera with a fresh `commandId` on every save (one `command_keys` row per ' +
+        "aggregate, written in the append's own statement) against tessera without, same rounds, " +
+        'interleaved. The cost is the extra time per append, from the median throughputs.\n\n' +
+        section.commandIdTable,
     );
   }
   if (section.loadTable) parts.push(`### Snapshots and long streams\n\n${section.loadTable}`);

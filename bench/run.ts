@@ -19,6 +19,7 @@ import {
   renderCeilingTable,
   renderCpuTable,
   renderDuplicateIndexTable,
+  renderCommandIdTable,
   renderLoadTable,
   renderMainTable,
   renderSpreadTable,
@@ -83,6 +84,7 @@ async function main(): Promise<void> {
     if (s.ceilingTable) console.log(`Ceiling (fraction of pgbench):\n\n${s.ceilingTable}\n`);
     if (s.duplicateIndexTable)
       console.log(`Duplicate index (idx_events_aggregate):\n\n${s.duplicateIndexTable}\n`);
+    if (s.commandIdTable) console.log(`Command ids (issue 15):\n\n${s.commandIdTable}\n`);
     if (s.loadTable) console.log(`${s.loadTable}\n`);
     console.log(`Per-round ratios (noise):\n\n${s.spreadTable}\n`);
     console.log(`CPU per operation, client + server (µs):\n\n${s.cpuTable}\n`);
@@ -167,6 +169,7 @@ function section(run: ConfigurationRun): ConfigurationSection {
     spreadTable: renderSpreadTable(scenarios, results),
     cpuTable: renderCpuTable(scenarios, results),
     duplicateIndexTable: renderDuplicateIndexTable(scenarios, results),
+    commandIdTable: renderCommandIdTable(scenarios, results),
     loadTable: renderLoadTable(scenarios, results),
     profiles: run.profiles,
   };

@@ -60,13 +60,15 @@ export function buildScenarios(quick: boolean, configuration: ConfigurationId): 
   const seconds = quick ? PGBENCH_SECONDS.quick : PGBENCH_SECONDS.full;
   const appends = (
     ceiling: Omit<Ceiling, 'seconds'>,
-    adrIndex = true,
+    { adrIndex = true, keyed = false }: { adrIndex?: boolean; keyed?: boolean } = {},
   ): Pick<Scenario, 'contenders' | 'ceiling'> => ({
     contenders: [
       ...main,
       ...(adrIndex && !quick && configuration === 'durable'
         ? (['tessera-adr-index'] as const)
         : []),
+      // Issue 15: what a command id adds to an append, in both configurations.
+      ...(keyed && !quick ? (['tessera-keyed'] as const) : []),
       'pgbench',
     ],
     ceiling: { ...ceiling, seconds },
@@ -79,7 +81,7 @@ export function buildScenarios(quick: boolean, configuration: ConfigurationId): 
       params: { operations: size(12000, 3000), events: 1 },
       operationsFor: { emmett: 4000 },
       unit: 'appends/s',
-      ...appends({ script: 'one-event', clients: 1 }),
+      ...appends({ script: 'one-event', clients: 1 }, { keyed: true }),
     },
     {
       id: 'S2',
@@ -97,7 +99,7 @@ export function buildScenarios(quick: boolean, configuration: ConfigurationId): 
       params: { operations: size(25000, 4000), concurrency: 32 },
       operationsFor: { emmett: 10000 },
       unit: 'appends/s',
-      ...appends({ script: 'one-event', clients: 8 }),
+      ...appends({ script: 'one-event', clients: 8 }, { keyed: true }),
     },
     {
       id: 'S4-1k',
@@ -138,7 +140,7 @@ export function buildScenarios(quick: boolean, configuration: ConfigurationId): 
       operationsFor: { emmett: 600 },
       unit: 'saveAlls/s',
       // The duplicate-index variant measures appends of single streams only.
-      ...appends({ script: 'ten-streams', clients: 1 }, false),
+      ...appends({ script: 'ten-streams', clients: 1 }, { adrIndex: false }),
     },
   );
   if (configuration !== 'cpu') return scenarios;

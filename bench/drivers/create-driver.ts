@@ -13,9 +13,13 @@ export async function createDriver(
 ): Promise<Driver<unknown>> {
   switch (contender) {
     case 'tessera':
-    case 'tessera-adr-index': {
+    case 'tessera-adr-index':
+    case 'tessera-keyed': {
       const { TesseraDriver } = await import('./tessera-driver');
-      return await TesseraDriver.create(url, poolSize, contender === 'tessera-adr-index');
+      return await TesseraDriver.create(url, poolSize, {
+        adrIndex: contender === 'tessera-adr-index',
+        keyed: contender === 'tessera-keyed',
+      });
     }
     case 'raw-prepared': {
       const { RawPreparedDriver } = await import('./raw-prepared-driver');

@@ -18,25 +18,37 @@ const RACE_RETRIES = 1_000_000;
 export class TesseraDriver implements Driver<BankAccount> {
   readonly #dataSource: DataSource;
   readonly #repository: EventRepository;
+  readonly #keyed: boolean;
 
-  private constructor(dataSource: DataSource) {
+  private constructor(dataSource: DataSource, keyed: boolean) {
     this.#dataSource = dataSource;
     this.#repository = new EventRepository(dataSource);
+    this.#keyed = keyed;
+  }
+
+  /** A save's options: a fresh command id each when keyed (issue 15: what a key costs). */
+  #options(): { commandId?: string } {
+    return this.#keyed ? { commandId: randomUUID() } : {};
   }
 
   /**
    * Migrates the scratch database with tessera's migrations. With `adrIndex`, the ADR's
    * idx_events_aggregate (a copy of the unique constraint's index, which tessera's last
-   * migration drops) is created again afterwards, to measure what it costs.
+   * migration drops) is created again afterwards, to measure what it costs. With `keyed`, every
+   * save carries a command id.
    */
-  static async create(url: string, poolSize: number, adrIndex = false): Promise<TesseraDriver> {
+  static async create(
+    url: string,
+    poolSize: number,
+    { adrIndex = false, keyed = false }: { adrIndex?: boolean; keyed?: boolean } = {},
+  ): Promise<TesseraDriver> {
     const dataSource = createTesseraDataSource({ url, poolSize });
     await dataSource.initialize();
     await dataSource.runMigrations();
     if (adrIndex) {
       await dataSource.query('CREATE INDEX idx_events_aggregate ON events (aggregate_id, version)');
     }
-    return new TesseraDriver(dataSource);
+    return new TesseraDriver(dataSource, keyed);
   }
 
   /** The data source, for workloads that need tessera-specific set-up. */
@@ -52,19 +64,19 @@ export class TesseraDriver implements Driver<BankAccount> {
   async openAccount(events: number): Promise<BankAccount> {
     const account = BankAccount.open(randomUUID(), owner, 'EUR');
     for (let i = 1; i < events; i++) account.deposit(1);
-    await this.#repository.save(account);
+    await this.#repository.save(account, this.#options());
     return account;
   }
 
   async deposit(account: BankAccount): Promise<void> {
     account.deposit(1);
-    await this.#repository.save(account);
+    await this.#repository.save(account, this.#options());
   }
 
   async openAccounts(count: number): Promise<void> {
     const accounts: BankAccount[] = [];
     for (let i = 0; i < count; i++) accounts.push(BankAccount.open(randomUUID(), owner, 'EUR'));
-    await this.#repository.saveAll(accounts);
+    await this.#repository.saveAll(accounts, this.#options());
   }
 
   async load(account: BankAccount): Promise<number> {
