@@ -75,6 +75,7 @@ export class InMemoryEventRepository implements AggregateRepository {
 
   constructor(options: InMemoryEventRepositoryOptions = {}) {
     this.#serializer = options.serializer ?? new EventSerializer();
+    this.#serializer.upcasters.assertComplete();
   }
 
   async save(aggregate: AggregateRoot, options?: SaveOptions): Promise<SaveResult> {
@@ -196,7 +197,7 @@ export class InMemoryEventRepository implements AggregateRepository {
     if (history.length === 0) return null;
     const rehydrator = new Rehydrator(type, id, this.#serializer, this.#usableSnapshot(type, id));
     for (const stored of history.slice(rehydrator.version)) {
-      rehydrator.apply(stored);
+      rehydrator.apply({ ...stored, schemaVersion: stored.metadata?.schemaVersion });
     }
     return rehydrator.aggregate;
   }

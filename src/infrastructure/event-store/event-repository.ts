@@ -116,6 +116,8 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
     this.#pageSize = pageSize;
     this.#session = new PgSession(dataSource, options.preparedStatements ?? true);
     this.#serializer = options.serializer ?? new EventSerializer();
+    // A broken upcaster chain fails here, at startup, not on the first load of an old stream.
+    this.#serializer.upcasters.assertComplete();
     const events = qualifiedTableName(options.table ?? EVENTS_TABLE, options.schema);
     const snapshots = qualifiedTableName(options.snapshotTable ?? SNAPSHOTS_TABLE, options.schema);
     const commandKeys = qualifiedTableName(

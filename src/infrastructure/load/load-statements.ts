@@ -1,9 +1,15 @@
 import { namedSql, type BoundStatement, type NamedSql } from '../sql/named-sql';
 
 /** The columns of a page's rows, read as arrays in this order (see {@link LoadStatements.page}). */
-export const PAGE_COLUMNS = ['version', 'aggregateType', 'eventType', 'payload'] as const;
-/** The columns of the head statement's rows: a page's, and the snapshot's schema version. */
-export const HEAD_COLUMNS = [...PAGE_COLUMNS, 'schemaVersion'] as const;
+export const PAGE_COLUMNS = [
+  'version',
+  'aggregateType',
+  'eventType',
+  'payload',
+  'schemaVersion',
+] as const;
+/** The head statement's rows have a page's columns; the snapshot row's schema version is its own. */
+export const HEAD_COLUMNS = PAGE_COLUMNS;
 
 /**
  * The statements a load runs, for the (validated, quoted) table names: each one's text is fixed
@@ -20,8 +26,11 @@ export class LoadStatements {
     // a fold needs: parsing metadata and timestamps for every row would cost more than reading it.
     // The aggregate type is compared here ($4: the expected one): a row of the expected type
     // carries null instead of the same string again, one of another type carries that type.
+    // The schema version comes as jsonb, so a malformed one reaches the decoder to be named
+    // instead of failing a cast for the whole page.
     this.#page = namedSql(
-      `SELECT version, ${typeUnless('$4')} AS "aggregateType", event_type AS "eventType", payload ` +
+      `SELECT version, ${typeUnless('$4')} AS "aggregateType", event_type AS "eventType", payload, ` +
+        `${SCHEMA_VERSION} AS "schemaVersion" ` +
         `FROM ${events} WHERE aggregate_id = $1 AND version > $2 ORDER BY version LIMIT $3`,
       PAGE_COLUMNS,
     );
@@ -31,8 +40,8 @@ export class LoadStatements {
     // snapshot row is the one without an event type.
     this.#head = namedSql(
       `(SELECT version, aggregate_type AS "aggregateType", NULL::varchar AS "eventType", ` +
-        `state AS payload, schema_version AS "schemaVersion" FROM ${snapshots} WHERE aggregate_id = $1) ` +
-        `UNION ALL (SELECT version, ${typeUnless('$3')}, event_type, payload, NULL FROM ${events} ` +
+        `state AS payload, to_jsonb(schema_version) AS "schemaVersion" FROM ${snapshots} WHERE aggregate_id = $1) ` +
+        `UNION ALL (SELECT version, ${typeUnless('$3')}, event_type, payload, ${SCHEMA_VERSION} FROM ${events} ` +
         `WHERE aggregate_id = $1 AND version > COALESCE((SELECT version FROM ${snapshots} ` +
         'WHERE aggregate_id = $1 AND schema_version = $2 AND aggregate_type = $3), 0) ' +
         'ORDER BY version LIMIT $4)',
@@ -64,6 +73,9 @@ export class LoadStatements {
     return { sql: this.#stream, params: [aggregateId] };
   }
 }
+
+/** An event row's stored schema version (see docs/schema-evolution.md). */
+const SCHEMA_VERSION = `metadata->'schemaVersion'`;
 
 /**
  * A row's aggregate type, or null when it is the expected one (`param`). Written as a CASE

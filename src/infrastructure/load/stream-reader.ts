@@ -30,19 +30,20 @@ export type PageRow = [
   aggregateType: string | null,
   eventType: string,
   payload: unknown,
+  schemaVersion: unknown,
 ];
 
 /**
  * A row of the head statement ({@link LoadStatements.head}), in `HEAD_COLUMNS` order: an event
  * row, or the snapshot row, which has no event type, its state as payload, its own aggregate type
- * and its schema version.
+ * and its snapshot schema version.
  */
 type HeadRow = [
   version: number,
   aggregateType: string | null,
   eventType: string | null,
   payload: unknown,
-  schemaVersion: number | null,
+  schemaVersion: unknown,
 ];
 
 /** The event a page row holds (a row of the expected type gets that type back). */
@@ -52,6 +53,7 @@ export function foldableEvent(row: PageRow, aggregateType: string): FoldableEven
     eventType: row[2],
     version: row[0],
     payload: row[3],
+    schemaVersion: row[4],
   };
 }
 
