@@ -49,7 +49,7 @@ export class UpcasterRegistry {
     if (current !== undefined && fromVersion >= current) {
       throw new UpcasterChainError(type, 'beyond-current', fromVersion, current);
     }
-    if (!steps) this.#steps.set(type, (steps = new Map()));
+    if (!steps) this.#steps.set(type, (steps = new Map<number, Upcaster>()));
     steps.set(fromVersion, Object.freeze({ ...upcaster }));
     this.#generation += 1;
   }
