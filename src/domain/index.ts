@@ -34,5 +34,6 @@ export type {
   UniqueValue,
   UpdateOptions,
 } from './repository/aggregate-repository';
+export type { LoadOptions } from './repository/load-options';
 export { retryOnConflict, type RetryOptions } from './repository/retry-on-conflict';
 export type { SaveResult, SavedStream } from './repository/save-result';

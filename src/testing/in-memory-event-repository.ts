@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AggregateClass, AggregateRoot } from '../domain/model/aggregate-root';
 import type {
   AggregateRepository,
@@ -20,6 +21,7 @@ import { EventSerializer } from '../domain/codec/event-serializer';
 import { aggregateTypeName, snapshotPolicyOf } from '../domain/model/aggregate.decorator';
 import { AggregateTypeMismatchError } from '../domain/errors/aggregate-type-mismatch-error';
 import { Rehydrator } from '../domain/repository/rehydrator';
+import { pointInTime, type LoadOptions, type PointInTime } from '../domain/repository/load-options';
 import { SavesInFlight } from '../domain/repository/saves-in-flight';
 import { splitUpdateOptions, updateWithRetry } from '../domain/repository/update-with-retry';
 import { isUuid } from '../domain/model/uuid';
@@ -40,6 +42,17 @@ interface Row extends PendingRow {
 
 interface StoredSnapshot extends PendingSnapshot {
   readonly aggregateType: string;
+}
+
+/** An event as {@link InMemoryEventRepository.insertStoredEvents} stores it, unchecked. */
+export interface RawStoredEvent {
+  readonly eventType: string;
+  /** The payload as JSON holds it (stored as its JSON text). */
+  readonly payload: unknown;
+  /** `metadata.schemaVersion`; when undefined it is left out, as the first releases did. */
+  readonly schemaVersion?: number;
+  /** Insertion time; now when omitted. */
+  readonly createdAt?: Date;
 }
 
 /** Options of {@link InMemoryEventRepository}. */
@@ -184,18 +197,29 @@ export class InMemoryEventRepository implements AggregateRepository {
     return resolveReplay(batch, keys, events);
   }
 
-  async load<T extends AggregateRoot>(type: AggregateClass<T>, id: string): Promise<T> {
-    const aggregate = await this.tryLoad(type, id);
+  async load<T extends AggregateRoot>(
+    type: AggregateClass<T>,
+    id: string,
+    options?: LoadOptions,
+  ): Promise<T> {
+    const aggregate = await this.tryLoad(type, id, options);
     if (!aggregate) throw new AggregateNotFoundError(aggregateTypeName(type), id);
     return aggregate;
   }
 
   /** Rehydrates from the latest snapshot of the class's snapshot version, if any, and the events after it. */
-  async tryLoad<T extends AggregateRoot>(type: AggregateClass<T>, id: string): Promise<T | null> {
+  async tryLoad<T extends AggregateRoot>(
+    type: AggregateClass<T>,
+    id: string,
+    options?: LoadOptions,
+  ): Promise<T | null> {
     aggregateTypeName(type);
-    const history = await this.readStream(id);
+    const point = pointInTime(options);
+    let history = await this.readStream(id);
+    if (point !== undefined) history = history.slice(0, untilOf(history, point));
     if (history.length === 0) return null;
-    const rehydrator = new Rehydrator(type, id, this.#serializer, this.#usableSnapshot(type, id));
+    const snapshot = point === undefined ? this.#usableSnapshot(type, id) : undefined;
+    const rehydrator = new Rehydrator(type, id, this.#serializer, snapshot);
     for (const stored of history.slice(rehydrator.version)) {
       rehydrator.apply({ ...stored, schemaVersion: stored.metadata?.schemaVersion });
     }
@@ -245,10 +269,53 @@ export class InMemoryEventRepository implements AggregateRepository {
     });
   }
 
+  /**
+   * Appends events as an older release (or another writer) stored them, bypassing aggregates,
+   * serialization and validation, at the stream's next versions: for tests of upcasters and of
+   * history that no longer loads, as a raw SQL `INSERT` would be on PostgreSQL.
+   */
+  insertStoredEvents(
+    aggregateId: string,
+    aggregateType: string,
+    events: readonly RawStoredEvent[],
+  ): void {
+    if (!isUuid(aggregateId)) throw new InvalidAggregateIdError(aggregateId);
+    const id = aggregateId.toLowerCase();
+    let rows = this.#streams.get(id);
+    if (!rows) this.#streams.set(id, (rows = []));
+    for (const event of events) {
+      const createdAt = event.createdAt ?? new Date();
+      rows.push({
+        eventId: randomUUID(),
+        aggregateId: id,
+        aggregateType,
+        eventType: event.eventType,
+        version: rows.length + 1,
+        payloadJson: JSON.stringify(event.payload),
+        metadataJson: JSON.stringify({
+          ...(event.schemaVersion === undefined ? {} : { schemaVersion: event.schemaVersion }),
+          occurredAt: createdAt.toISOString(),
+        }),
+        createdAt,
+      });
+    }
+  }
+
   /** Every stored event of every aggregate, in append order per aggregate. For assertions. */
   allEvents(): readonly StoredEvent[] {
     return [...this.#streams.values()].flat().map(toStoredEvent);
   }
+}
+
+/** How many events of a stream a point-in-time load folds (see `LoadOptions`). */
+function untilOf(history: readonly StoredEvent[], point: PointInTime): number {
+  let until = Math.min(point.asOfVersion ?? history.length, history.length);
+  if (point.asOf !== undefined) {
+    const asOf = point.asOf.getTime();
+    const after = history.findIndex((e) => (e.createdAt?.getTime() ?? 0) > asOf);
+    if (after !== -1) until = Math.min(until, after);
+  }
+  return until;
 }
 
 function uniqueKeyOf(value: HeldValue): string {

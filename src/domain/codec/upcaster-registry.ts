@@ -128,6 +128,11 @@ export class UpcasterRegistry {
     return [...sources];
   }
 
+  /** True when a class or a chain knows `eventType`: its stored events can be read. */
+  knows(eventType: string): boolean {
+    return this.#events.findByName(eventType) !== undefined || this.#steps.has(eventType);
+  }
+
   /**
    * True when a stored event of `eventType` written with `schemaVersion` (undefined or null for
    * rows written without one: version 1) is at its class's current version, so it needs no step.

@@ -1,6 +1,7 @@
 import type { AggregateClass, AggregateRoot } from '../model/aggregate-root';
 import type { EventMetadataOptions, StoredEvent } from '../model/event-envelope';
 import type { RetryOptions } from './retry-on-conflict';
+import type { LoadOptions } from './load-options';
 import type { SaveResult } from './save-result';
 
 /** Options of `save()` and `saveAll()`: metadata stored with every event of the save. */
@@ -50,10 +51,21 @@ export interface AggregateRepository<S extends SaveOptions = SaveOptions> {
   save(aggregate: AggregateRoot, options?: S): Promise<SaveResult>;
   /** Saves several aggregates atomically: every one or none (one `commandId` keys them all). */
   saveAll(aggregates: readonly AggregateRoot[], options?: S): Promise<SaveResult>;
-  /** Rehydrates an aggregate; throws `AggregateNotFoundError` when it has no event. */
-  load<T extends AggregateRoot>(type: AggregateClass<T>, id: string): Promise<T>;
-  /** Rehydrates an aggregate, or returns null when it has no event. */
-  tryLoad<T extends AggregateRoot>(type: AggregateClass<T>, id: string): Promise<T | null>;
+  /**
+   * Rehydrates an aggregate; throws `AggregateNotFoundError` when it has no event (before the
+   * point in time, with `asOfVersion` or `asOf`).
+   */
+  load<T extends AggregateRoot>(
+    type: AggregateClass<T>,
+    id: string,
+    options?: LoadOptions,
+  ): Promise<T>;
+  /** Rehydrates an aggregate, or returns null when it has no event (before the point in time). */
+  tryLoad<T extends AggregateRoot>(
+    type: AggregateClass<T>,
+    id: string,
+    options?: LoadOptions,
+  ): Promise<T | null>;
   /** The stored events of one aggregate in version order, payloads as plain JSON. */
   readStream(aggregateId: string): Promise<readonly StoredEvent[]>;
   /**

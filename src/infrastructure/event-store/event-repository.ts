@@ -36,7 +36,9 @@ import { AppendStatements } from '../append/append-statement';
 import { toConcurrencyError } from '../append/to-concurrency-error';
 import { versionConflictAggregateId } from '../append/version-conflict';
 import { toStoredEvent, type EventRow } from '../load/event-row';
-import { loadAggregate } from '../load/load-aggregate';
+import { loadAggregate, type LoadContext } from '../load/load-aggregate';
+import { loadAggregateAsOf } from '../load/load-aggregate-as-of';
+import { pointInTime, type LoadOptions } from '../../domain/repository/load-options';
 import { LoadStatements } from '../load/load-statements';
 import { UpdateHistory } from '../load/update-history';
 import { isConnectionError, PgSession, type BoundQuery, type EachRow } from '../session/pg-session';
@@ -159,8 +161,12 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
   }
 
   /** {@inheritDoc AggregateRepository.load} */
-  async load<T extends AggregateRoot>(type: AggregateClass<T>, id: string): Promise<T> {
-    const aggregate = await this.tryLoad(type, id);
+  async load<T extends AggregateRoot>(
+    type: AggregateClass<T>,
+    id: string,
+    options?: LoadOptions,
+  ): Promise<T> {
+    const aggregate = await this.tryLoad(type, id, options);
     if (!aggregate) throw new AggregateNotFoundError(aggregateTypeName(type), id);
     return aggregate;
   }
@@ -169,10 +175,21 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
    * {@inheritDoc AggregateRepository.tryLoad}
    *
    * With a snapshot policy on the class, starts from the latest usable snapshot; either way the
-   * events are read in pages of `pageSize` and folded as they arrive.
+   * events are read in pages of `pageSize` and folded as they arrive. At a point in time
+   * (`asOfVersion`, `asOf`) the events are folded from the first, without a snapshot.
    */
-  tryLoad<T extends AggregateRoot>(type: AggregateClass<T>, id: string): Promise<T | null> {
-    return this.#load(type, normalizedId(id), undefined);
+  tryLoad<T extends AggregateRoot>(
+    type: AggregateClass<T>,
+    id: string,
+    options?: LoadOptions,
+  ): Promise<T | null> {
+    const aggregateId = normalizedId(id);
+    const point = pointInTime(options);
+    if (point === undefined) return this.#load(type, aggregateId, undefined);
+    aggregateTypeName(type);
+    return this.#session.session(undefined, (query: BoundQuery, each: EachRow) =>
+      loadAggregateAsOf(this.#context(query, each), type, aggregateId, point),
+    );
   }
 
   /** {@inheritDoc AggregateRepository.readStream} */
@@ -307,18 +324,17 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
   ): Promise<T | null> {
     aggregateTypeName(type);
     return this.#session.session(manager, (query: BoundQuery, each: EachRow) =>
-      loadAggregate(
-        {
-          reader: { query, each },
-          statements: this.#loads,
-          serializer: this.#serializer,
-          pageSize: this.#pageSize,
-        },
-        type,
-        id,
-        history,
-      ),
+      loadAggregate(this.#context(query, each), type, id, history),
     );
+  }
+
+  #context(query: BoundQuery, each: EachRow): LoadContext {
+    return {
+      reader: { query, each },
+      statements: this.#loads,
+      serializer: this.#serializer,
+      pageSize: this.#pageSize,
+    };
   }
 }
 

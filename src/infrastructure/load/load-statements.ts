@@ -19,6 +19,7 @@ export class LoadStatements {
   readonly #page: NamedSql;
   readonly #head: NamedSql;
   readonly #stream: NamedSql;
+  readonly #firstAfter: NamedSql;
 
   constructor(events: string, snapshots: string) {
     // Keyset pages: each page is an index range scan on (aggregate_id, version) starting after
@@ -47,6 +48,13 @@ export class LoadStatements {
         'ORDER BY version LIMIT $4)',
       HEAD_COLUMNS,
     );
+    // Compared to the millisecond: a JavaScript Date has no finer time, so a stored event's own
+    // created_at, read back and passed as asOf, includes that event.
+    this.#firstAfter = namedSql(
+      `SELECT MIN(version) AS version FROM ${events} ` +
+        "WHERE aggregate_id = $1 AND date_trunc('milliseconds', created_at) > $2",
+      ['version'],
+    );
     this.#stream = namedSql(
       `SELECT id, aggregate_type, event_type, version, payload, metadata, created_at FROM ${events} ` +
         'WHERE aggregate_id = $1 ORDER BY version',
@@ -66,6 +74,11 @@ export class LoadStatements {
     limit: number,
   ): BoundStatement {
     return { sql: this.#head, params: [aggregateId, snapshotVersion, aggregateType, limit] };
+  }
+
+  /** The first version of the stream stored after `asOf` (null when none was). */
+  firstVersionAfter(aggregateId: string, asOf: Date): BoundStatement {
+    return { sql: this.#firstAfter, params: [aggregateId, asOf] };
   }
 
   /** Every stored event of the stream with its envelope, in version order. */
