@@ -35,5 +35,6 @@ export type {
   UpdateOptions,
 } from './repository/aggregate-repository';
 export type { LoadOptions } from './repository/load-options';
+export type { ReadStreamOptions } from './repository/read-stream-options';
 export { retryOnConflict, type RetryOptions } from './repository/retry-on-conflict';
 export type { SaveResult, SavedStream } from './repository/save-result';

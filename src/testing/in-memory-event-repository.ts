@@ -21,6 +21,7 @@ import { EventSerializer } from '../domain/codec/event-serializer';
 import { aggregateTypeName, snapshotPolicyOf } from '../domain/model/aggregate.decorator';
 import { AggregateTypeMismatchError } from '../domain/errors/aggregate-type-mismatch-error';
 import { Rehydrator } from '../domain/repository/rehydrator';
+import { streamRange, type ReadStreamOptions } from '../domain/repository/read-stream-options';
 import { pointInTime, type LoadOptions, type PointInTime } from '../domain/repository/load-options';
 import { SavesInFlight } from '../domain/repository/saves-in-flight';
 import { splitUpdateOptions, updateWithRetry } from '../domain/repository/update-with-retry';
@@ -241,11 +242,28 @@ export class InMemoryEventRepository implements AggregateRepository {
     return { state: JSON.parse(snapshot.stateJson) as object, version: snapshot.version };
   }
 
-  async readStream(aggregateId: string): Promise<readonly StoredEvent[]> {
+  async readStream(
+    aggregateId: string,
+    options?: ReadStreamOptions,
+  ): Promise<readonly StoredEvent[]> {
     if (!isUuid(aggregateId)) throw new InvalidAggregateIdError(aggregateId);
+    const range = options === undefined ? undefined : streamRange(options);
     await Promise.resolve();
     const rows = this.#streams.get(aggregateId.toLowerCase()) ?? [];
-    return rows.map(toStoredEvent);
+    if (range === undefined) return rows.map(toStoredEvent);
+    const inRange = rows.filter(
+      (r) => r.version >= range.fromVersion && r.version <= range.toVersion,
+    );
+    if (range.backwards) inRange.reverse();
+    return inRange.slice(0, range.maxCount).map(toStoredEvent);
+  }
+
+  async readEvent(eventId: string): Promise<StoredEvent | null> {
+    if (!isUuid(eventId)) throw new TypeError(`event id ${JSON.stringify(eventId)} is not a UUID`);
+    await Promise.resolve();
+    const place = this.#eventPlaces.get(eventId.toLowerCase());
+    const row = place && this.#streams.get(place.aggregateId)?.[place.version - 1];
+    return row ? toStoredEvent(row) : null;
   }
 
   update<T extends AggregateRoot>(
@@ -285,7 +303,7 @@ export class InMemoryEventRepository implements AggregateRepository {
     if (!rows) this.#streams.set(id, (rows = []));
     for (const event of events) {
       const createdAt = event.createdAt ?? new Date();
-      rows.push({
+      const row: Row = {
         eventId: randomUUID(),
         aggregateId: id,
         aggregateType,
@@ -297,7 +315,9 @@ export class InMemoryEventRepository implements AggregateRepository {
           occurredAt: createdAt.toISOString(),
         }),
         createdAt,
-      });
+      };
+      rows.push(row);
+      this.#eventPlaces.set(row.eventId, row);
     }
   }
 

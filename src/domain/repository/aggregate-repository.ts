@@ -2,6 +2,7 @@ import type { AggregateClass, AggregateRoot } from '../model/aggregate-root';
 import type { EventMetadataOptions, StoredEvent } from '../model/event-envelope';
 import type { RetryOptions } from './retry-on-conflict';
 import type { LoadOptions } from './load-options';
+import type { ReadStreamOptions } from './read-stream-options';
 import type { SaveResult } from './save-result';
 
 /** Options of `save()` and `saveAll()`: metadata stored with every event of the save. */
@@ -66,8 +67,13 @@ export interface AggregateRepository<S extends SaveOptions = SaveOptions> {
     id: string,
     options?: LoadOptions,
   ): Promise<T | null>;
-  /** The stored events of one aggregate in version order, payloads as plain JSON. */
-  readStream(aggregateId: string): Promise<readonly StoredEvent[]>;
+  /**
+   * The stored events of one aggregate in version order (or a part of them, see
+   * {@link ReadStreamOptions}), payloads as plain JSON as they were stored, not upcast.
+   */
+  readStream(aggregateId: string, options?: ReadStreamOptions): Promise<readonly StoredEvent[]>;
+  /** One stored event by its id (the row's `id`), or null when there is none. */
+  readEvent(eventId: string): Promise<StoredEvent | null>;
   /**
    * Load, run the command, save; on `ConcurrencyError` reload and run the command again (see
    * {@link RetryOptions}). The command may run several times: it must change nothing outside the

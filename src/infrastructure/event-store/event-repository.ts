@@ -35,7 +35,8 @@ import { isUuid } from '../../domain/model/uuid';
 import { AppendStatements } from '../append/append-statement';
 import { toConcurrencyError } from '../append/to-concurrency-error';
 import { versionConflictAggregateId } from '../append/version-conflict';
-import { toStoredEvent, type EventRow } from '../load/event-row';
+import { toStoredEvent, type EventRow, type EventRowWithId } from '../load/event-row';
+import { streamRange, type ReadStreamOptions } from '../../domain/repository/read-stream-options';
 import { loadAggregate, type LoadContext } from '../load/load-aggregate';
 import { loadAggregateAsOf } from '../load/load-aggregate-as-of';
 import { pointInTime, type LoadOptions } from '../../domain/repository/load-options';
@@ -193,11 +194,23 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
   }
 
   /** {@inheritDoc AggregateRepository.readStream} */
-  async readStream(aggregateId: string): Promise<readonly StoredEvent[]> {
+  async readStream(
+    aggregateId: string,
+    options?: ReadStreamOptions,
+  ): Promise<readonly StoredEvent[]> {
     const id = normalizedId(aggregateId);
-    const { sql, params } = this.#loads.stream(id);
+    const { sql, params } =
+      options === undefined ? this.#loads.stream(id) : this.#loads.range(id, streamRange(options));
     const rows = await this.#session.query<EventRow>(sql, params);
     return rows.map((row) => toStoredEvent(id, row));
+  }
+
+  /** {@inheritDoc AggregateRepository.readEvent} */
+  async readEvent(eventId: string): Promise<StoredEvent | null> {
+    if (!isUuid(eventId)) throw new TypeError(`event id ${JSON.stringify(eventId)} is not a UUID`);
+    const { sql, params } = this.#loads.event(eventId.toLowerCase());
+    const [row] = await this.#session.query<EventRowWithId>(sql, params);
+    return row ? toStoredEvent(row.aggregate_id, row) : null;
   }
 
   /**

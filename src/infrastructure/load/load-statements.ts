@@ -1,4 +1,5 @@
 import { namedSql, type BoundStatement, type NamedSql } from '../sql/named-sql';
+import type { StreamRange } from '../../domain/repository/read-stream-options';
 
 /** The columns of a page's rows, read as arrays in this order (see {@link LoadStatements.page}). */
 export const PAGE_COLUMNS = [
@@ -20,6 +21,9 @@ export class LoadStatements {
   readonly #head: NamedSql;
   readonly #stream: NamedSql;
   readonly #firstAfter: NamedSql;
+  readonly #range: NamedSql;
+  readonly #rangeBackwards: NamedSql;
+  readonly #event: NamedSql;
 
   constructor(events: string, snapshots: string) {
     // Keyset pages: each page is an index range scan on (aggregate_id, version) starting after
@@ -55,6 +59,12 @@ export class LoadStatements {
         "WHERE aggregate_id = $1 AND date_trunc('milliseconds', created_at) > $2",
       ['version'],
     );
+    const envelope =
+      'id, aggregate_id::text, aggregate_type, event_type, version, payload, metadata, created_at';
+    const range = `SELECT ${envelope} FROM ${events} WHERE aggregate_id = $1 AND version BETWEEN $2 AND $3 `;
+    this.#range = namedSql(`${range}ORDER BY version LIMIT $4`);
+    this.#rangeBackwards = namedSql(`${range}ORDER BY version DESC LIMIT $4`);
+    this.#event = namedSql(`SELECT ${envelope} FROM ${events} WHERE id = $1`);
     this.#stream = namedSql(
       `SELECT id, aggregate_type, event_type, version, payload, metadata, created_at FROM ${events} ` +
         'WHERE aggregate_id = $1 ORDER BY version',
@@ -79,6 +89,19 @@ export class LoadStatements {
   /** The first version of the stream stored after `asOf` (null when none was). */
   firstVersionAfter(aggregateId: string, asOf: Date): BoundStatement {
     return { sql: this.#firstAfter, params: [aggregateId, asOf] };
+  }
+
+  /** The stream's events in a range of versions, in either direction, at most `maxCount`. */
+  range(aggregateId: string, range: StreamRange): BoundStatement {
+    return {
+      sql: range.backwards ? this.#rangeBackwards : this.#range,
+      params: [aggregateId, range.fromVersion, range.toVersion, range.maxCount],
+    };
+  }
+
+  /** One event with its envelope, by its id. */
+  event(eventId: string): BoundStatement {
+    return { sql: this.#event, params: [eventId] };
   }
 
   /** Every stored event of the stream with its envelope, in version order. */

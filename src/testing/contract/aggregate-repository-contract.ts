@@ -14,6 +14,7 @@ import { roundTripContract } from './round-trip-contract';
 import { idempotencyContract } from './idempotency-contract';
 import { eventMetadataContract } from './event-metadata-contract';
 import { uniqueValueContract } from './unique-value-contract';
+import { streamReadsContract } from './stream-reads-contract';
 
 /**
  * The behaviour every `AggregateRepository` must have, as a test suite for any runner: pass your
@@ -47,6 +48,7 @@ export function aggregateRepositoryContract(
     describe('command ids', () => idempotencyContract(it));
     describe('metadata', () => eventMetadataContract(it));
     describe('unique values', () => uniqueValueContract(it));
+    describe('partial and point-in-time reads', () => streamReadsContract(it));
 
     async function created(repository: AggregateRepository, total = 0): Promise<ContractCounter> {
       const counter = ContractCounter.create(randomUUID(), 'c');
