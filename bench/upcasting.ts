@@ -146,8 +146,8 @@ async function verifyThroughput(dataSource: DataSource, events: number): Promise
   const perStream = 10;
   const streams = Math.ceil(events / perStream);
   const generationStart = performance.now();
-  for (let done = 0; done < streams; done += 50_000) {
-    await generate(dataSource, null, Math.min(50_000, streams - done), perStream, 'odd');
+  for (let done = 0; done < streams; done += 10_000) {
+    await generate(dataSource, null, Math.min(10_000, streams - done), perStream, 'odd');
   }
   await dataSource.query('ANALYZE events');
   const generationS = (performance.now() - generationStart) / 1000;
@@ -184,7 +184,11 @@ async function main(): Promise<void> {
   const server = await startLocalPostgres();
   const info = await collectServerInfo(server.url, server.embedded ? 'embedded' : 'DATABASE_URL');
   const scratch = await createScratchDatabase(server.url, 'tessera_bench_upcast');
-  const dataSource = createTesseraDataSource({ url: scratch.url, poolSize: 4 });
+  const dataSource = createTesseraDataSource({
+    url: scratch.url,
+    poolSize: 4,
+    statementTimeoutMs: 0,
+  });
   try {
     await dataSource.initialize();
     await dataSource.runMigrations();
