@@ -11,6 +11,8 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { DataSource } from 'typeorm';
+import { Client } from 'pg';
+import { LoadStatements } from '../src/infrastructure/load/load-statements';
 import { IsIn, IsInt, Min } from 'class-validator';
 import {
   Aggregate,
@@ -142,6 +144,63 @@ async function replayRatio(dataSource: DataSource, rounds: number): Promise<stri
   ];
 }
 
+/**
+ * What reading the schema version costs a load that needs no upcaster: the page statement as
+ * loads run it, against the same statement without the `metadata->'schemaVersion'` column (the
+ * statement before upcasting existed), over the same 1,000-event stream on one connection,
+ * rows as arrays as loads take them, interleaved, medians.
+ */
+async function versionColumnCost(url: string, rounds: number): Promise<string[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const id = randomUUID();
+    await client.query('SELECT 1');
+    const statements = new LoadStatements('"events"', '"snapshots"');
+    const { sql, params } = statements.page(id, 0, 1001, 'Bench.Upcast.Account');
+    const withVersion = sql.text;
+    const without = withVersion.replace(`, metadata->'schemaVersion' AS "schemaVersion"`, '');
+    if (without === withVersion) throw new Error('the page statement changed: update the bench');
+    await client.query(
+      'INSERT INTO events (aggregate_id, aggregate_type, event_type, version, payload, metadata) ' +
+        "SELECT $1, 'Bench.Upcast.Account', $2, v, jsonb_build_object('cents', v, 'currency', 'EUR'), " +
+        "jsonb_build_object('schemaVersion', 3, 'occurredAt', '2020-01-01T00:00:00.000Z') " +
+        'FROM generate_series(1, 1000) v',
+      [id, TYPE],
+    );
+    const times = { with: [] as number[], without: [] as number[] };
+    const run = async (text: string, name: string): Promise<number> => {
+      const start = performance.now();
+      const result = await client.query({ name, text, values: [...params], rowMode: 'array' });
+      if (result.rows.length !== 1000) throw new Error('wrong row count');
+      return performance.now() - start;
+    };
+    for (let i = 0; i < 20; i++) {
+      await run(withVersion, 'with_version');
+      await run(without, 'without_version');
+    }
+    for (let r = 0; r < rounds * 5; r++) {
+      const first = r % 2 === 0;
+      times[first ? 'with' : 'without'].push(
+        await run(first ? withVersion : without, first ? 'with_version' : 'without_version'),
+      );
+      times[first ? 'without' : 'with'].push(
+        await run(first ? without : withVersion, first ? 'without_version' : 'with_version'),
+      );
+    }
+    const [mw, mo] = [median(times.with), median(times.without)];
+    return [
+      '| one page of 1,000 rows, read as arrays (prepared) | median ms |',
+      '| --- | ---: |',
+      `| without the schema version (before upcasting) | ${mo.toFixed(3)} |`,
+      `| with \`metadata->'schemaVersion'\` (as loads read now) | ${mw.toFixed(3)} |`,
+      `| ratio | **${(mw / mo).toFixed(3)}** (${rounds * 5} interleaved rounds) |`,
+    ];
+  } finally {
+    await client.end();
+  }
+}
+
 async function verifyThroughput(dataSource: DataSource, events: number): Promise<string[]> {
   const perStream = 10;
   const streams = Math.ceil(events / perStream);
@@ -195,8 +254,9 @@ async function main(): Promise<void> {
     // The throughput run first, so its peak RSS is not the replay rounds'.
     const verify = await verifyThroughput(dataSource, events);
     const replay = await replayRatio(dataSource, rounds);
+    const column = await versionColumnCost(scratch.url, rounds);
     console.log(`Server: ${formatSettings(info.settings)}\n`);
-    console.log([...replay, '', ...verify].join('\n'));
+    console.log([...replay, '', ...column, '', ...verify].join('\n'));
   } finally {
     await dataSource.destroy();
     await scratch.drop();

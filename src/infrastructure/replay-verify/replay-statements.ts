@@ -33,12 +33,13 @@ export class ReplayStatements {
     // One pass over the whole table in (aggregate_id, version) order: a range scan of the
     // unique constraint's index, each page starting after the last row read.
     this.#page = namedSql(
-      'SELECT aggregate_id::text, aggregate_type, version, event_type, payload, ' +
-        `metadata->'schemaVersion' FROM ${events} ` +
-        'WHERE (aggregate_id, version) > ($1::uuid, $2::int) ' +
-        'AND ($4::varchar IS NULL OR aggregate_type = $4::varchar) ' +
-        `AND ($5::int IS NULL OR (hashtext(aggregate_id::text) & 2147483647) % ${SAMPLE_PARTS} < $5::int) ` +
-        'ORDER BY aggregate_id, version LIMIT $3',
+      'SELECT e.aggregate_id::text AS "aggregateId", e.aggregate_type, e.version, e.event_type, ' +
+        `e.payload, e.metadata->'schemaVersion' FROM ${events} e ` +
+        'WHERE (e.aggregate_id, e.version) > ($1::uuid, $2::int) ' +
+        'AND ($4::varchar IS NULL OR e.aggregate_type = $4::varchar) ' +
+        `AND ($5::int IS NULL OR (hashtext(e.aggregate_id::text) & 2147483647) % ${SAMPLE_PARTS} < $5::int) ` +
+        // Qualified: a bare aggregate_id would sort by the text output column, not the index.
+        'ORDER BY e.aggregate_id, e.version LIMIT $3',
       REPLAY_COLUMNS,
     );
     this.#estimate = namedSql(
