@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import {
   AggregateNotFoundError,
+  EventDecodingError,
   EventFromNewerCodeError,
   EventRepository,
   EventSerializer,
@@ -98,6 +99,16 @@ function upcastingBehaviour(name: string, store: () => Store): void {
       expect(error).to.be.instanceOf(UpcastFailedError);
       expect(error).to.include({ eventType: DEPOSITED, fromVersion: 1 });
       expect((error as UpcastFailedError).location?.version).to.equal(1);
+    });
+
+    it('names a malformed stored schema version instead of guessing one', async () => {
+      const { repository, insert } = store();
+      const id = randomUUID();
+      const schemaVersion = 'three' as unknown as number;
+      await insert(id, [{ eventType: DEPOSITED, payload: { cents: 1 }, schemaVersion }]);
+      const error = await repository.load(UpcastAccount, id).catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(EventDecodingError);
+      expect((error as EventDecodingError).reason).to.include('schemaVersion must be a positive');
     });
 
     it('loads the state as of a version, and as of an instant', async () => {

@@ -3,7 +3,7 @@ import { UnknownEventTypeError } from '../errors/unknown-event-type-error';
 import { UnserializableEventError } from '../errors/unserializable-event-error';
 import { InvalidEventError, type StoredEventLocation } from '../errors/invalid-event-error';
 import { assertValidEvent } from './event-validator';
-import { eventRegistry, type EventRegistry } from './event-registry';
+import { eventRegistry, type EventRegistry, type EventTypeInfo } from './event-registry';
 import { plainToEvent } from './plain-to-event';
 import type { EventClass } from './event-class';
 import { EventDecodingError } from '../errors/event-decoding-error';
@@ -92,10 +92,12 @@ export class EventSerializer {
       info !== undefined &&
       (schemaVersion === info.version || (schemaVersion == null && info.version === 1))
     ) {
-      return [this.deserialize(eventType, payload, location)];
+      return [decodeInfo(info, eventType, payload, location)];
     }
     const parts = this.upcasters.upcast(eventType, schemaVersion, payload, location);
-    return parts.map((part) => this.deserialize(part.type, part.payload, location));
+    const events: object[] = [];
+    for (const part of parts) events.push(this.deserialize(part.type, part.payload, location));
+    return events;
   }
 
   /**
@@ -105,15 +107,25 @@ export class EventSerializer {
   deserialize(eventType: string, payload: unknown, location?: StoredEventLocation): object {
     const info = this.#registry.findByName(eventType);
     if (!info) throw new UnknownEventTypeError(eventType, location);
-    if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
-      throw new InvalidEventError(
-        eventType,
-        [{ property: '', constraints: { isObject: 'the payload must be a JSON object' } }],
-        location,
-      );
-    }
-    return decodeEvent(info.type, eventType, payload as Record<string, unknown>, location);
+    return decodeInfo(info, eventType, payload, location);
   }
+}
+
+/** Builds and validates an event of a registered class from a payload that must be an object. */
+function decodeInfo(
+  info: EventTypeInfo,
+  eventType: string,
+  payload: unknown,
+  location: StoredEventLocation | undefined,
+): object {
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+    throw new InvalidEventError(
+      eventType,
+      [{ property: '', constraints: { isObject: 'the payload must be a JSON object' } }],
+      location,
+    );
+  }
+  return decodeEvent(info.type, eventType, payload as Record<string, unknown>, location);
 }
 
 /**

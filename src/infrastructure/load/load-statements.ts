@@ -31,8 +31,8 @@ export class LoadStatements {
     // a fold needs: parsing metadata and timestamps for every row would cost more than reading it.
     // The aggregate type is compared here ($4: the expected one): a row of the expected type
     // carries null instead of the same string again, one of another type carries that type.
-    // The schema version comes as jsonb, so a malformed one reaches the decoder to be named
-    // instead of failing a cast for the whole page.
+    // The schema version comes as text, not cast: a malformed one reaches the decoder to be
+    // named instead of failing the whole page's statement.
     this.#page = namedSql(
       `SELECT version, ${typeUnless('$4')} AS "aggregateType", event_type AS "eventType", payload, ` +
         `${SCHEMA_VERSION} AS "schemaVersion" ` +
@@ -45,7 +45,7 @@ export class LoadStatements {
     // snapshot row is the one without an event type.
     this.#head = namedSql(
       `(SELECT version, aggregate_type AS "aggregateType", NULL::varchar AS "eventType", ` +
-        `state AS payload, to_jsonb(schema_version) AS "schemaVersion" FROM ${snapshots} WHERE aggregate_id = $1) ` +
+        `state AS payload, schema_version::text AS "schemaVersion" FROM ${snapshots} WHERE aggregate_id = $1) ` +
         `UNION ALL (SELECT version, ${typeUnless('$3')}, event_type, payload, ${SCHEMA_VERSION} FROM ${events} ` +
         `WHERE aggregate_id = $1 AND version > COALESCE((SELECT version FROM ${snapshots} ` +
         'WHERE aggregate_id = $1 AND schema_version = $2 AND aggregate_type = $3), 0) ' +
@@ -111,7 +111,7 @@ export class LoadStatements {
 }
 
 /** An event row's stored schema version (see docs/schema-evolution.md). */
-const SCHEMA_VERSION = `metadata->'schemaVersion'`;
+const SCHEMA_VERSION = `metadata->>'schemaVersion'`;
 
 /**
  * A row's aggregate type, or null when it is the expected one (`param`). Written as a CASE

@@ -3,6 +3,7 @@ import { AggregateTypeMismatchError } from '../../domain/errors/aggregate-type-m
 import type { FoldableEvent } from '../../domain/repository/stream-decoder';
 import { aggregateTypeName, snapshotPolicyOf } from '../../domain/model/aggregate.decorator';
 import type { LoadStatements } from './load-statements';
+import { schemaVersionOf } from './schema-version-of';
 import type { BoundQuery, EachRow } from '../session/pg-session';
 
 /** A snapshot usable for an aggregate class. */
@@ -30,7 +31,7 @@ export type PageRow = [
   aggregateType: string | null,
   eventType: string,
   payload: unknown,
-  schemaVersion: unknown,
+  schemaVersion: string | null,
 ];
 
 /**
@@ -43,7 +44,7 @@ type HeadRow = [
   aggregateType: string | null,
   eventType: string | null,
   payload: unknown,
-  schemaVersion: unknown,
+  schemaVersion: string | null,
 ];
 
 /** The event a page row holds (a row of the expected type gets that type back). */
@@ -53,7 +54,7 @@ export function foldableEvent(row: PageRow, aggregateType: string): FoldableEven
     eventType: row[2],
     version: row[0],
     payload: row[3],
-    schemaVersion: row[4],
+    schemaVersion: schemaVersionOf(row[4]),
   };
 }
 
@@ -88,7 +89,7 @@ export async function readHead<T extends AggregateRoot>(
     throw new AggregateTypeMismatchError(id, typeName, String(row[1]));
   }
   // A snapshot of another schema version is not used; the events were read from the start.
-  if (row[4] !== policy.version) return { page };
+  if (schemaVersionOf(row[4]) !== policy.version) return { page };
   return { snapshot: { state: row[3] as object, version: row[0] }, page };
 }
 

@@ -7,7 +7,7 @@ export type ReplayRow = [
   version: number,
   eventType: string,
   payload: unknown,
-  schemaVersion: unknown,
+  schemaVersion: string | null,
 ];
 
 const REPLAY_COLUMNS = [
@@ -34,7 +34,7 @@ export class ReplayStatements {
     // unique constraint's index, each page starting after the last row read.
     this.#page = namedSql(
       'SELECT e.aggregate_id::text AS "aggregateId", e.aggregate_type, e.version, e.event_type, ' +
-        `e.payload, e.metadata->'schemaVersion' FROM ${events} e ` +
+        `e.payload, e.metadata->>'schemaVersion' FROM ${events} e ` +
         'WHERE (e.aggregate_id, e.version) > ($1::uuid, $2::int) ' +
         'AND ($4::varchar IS NULL OR e.aggregate_type = $4::varchar) ' +
         `AND ($5::int IS NULL OR (hashtext(e.aggregate_id::text) & 2147483647) % ${SAMPLE_PARTS} < $5::int) ` +

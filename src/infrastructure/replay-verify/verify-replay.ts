@@ -6,6 +6,7 @@ import { Rehydrator } from '../../domain/repository/rehydrator';
 import { TesseraError } from '../../domain/errors/tessera-error';
 import { EVENTS_TABLE } from '../../migrations/schema-names';
 import { PgSession } from '../session/pg-session';
+import { schemaVersionOf } from '../load/schema-version-of';
 import { qualifiedTableName } from '../sql/sql-identifier';
 import type { ReplayFailure, ReplayProgress, ReplayReport } from './replay-report';
 import { ReplayStatements, type ReplayRow } from './replay-statements';
@@ -114,7 +115,7 @@ export async function verifyReplay(
         eventType,
         version,
         payload,
-        schemaVersion,
+        schemaVersion: schemaVersionOf(schemaVersion),
       });
     } catch (error) {
       const code = error instanceof TesseraError ? error.code : 'HANDLER_FAILED';
