@@ -11,6 +11,15 @@ import 'reflect-metadata';
 
 export * from './domain';
 export {
+  verifyReplay,
+  type VerifyReplayOptions,
+} from './infrastructure/replay-verify/verify-replay';
+export type {
+  ReplayFailure,
+  ReplayProgress,
+  ReplayReport,
+} from './infrastructure/replay-verify/replay-report';
+export {
   EventRepository,
   type EventRepositoryOptions,
   type EventSaveOptions,

@@ -18,3 +18,7 @@ export * from './event-decoding-error';
 export * from './outcome-unknown-error';
 export * from './command-id-reused-error';
 export * from './unique-value-taken-error';
+export * from './duplicate-upcaster-error';
+export * from './upcaster-chain-error';
+export * from './upcast-failed-error';
+export * from './event-from-newer-code-error';

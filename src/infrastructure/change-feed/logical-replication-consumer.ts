@@ -3,6 +3,11 @@ import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from 'pg-log
 import { EVENTS_TABLE } from '../../migrations/schema-names';
 import { EVENTS_PUBLICATION } from '../../migrations/schema-names';
 import { toFeedEvent, type FeedEventRow } from './feed-event';
+import {
+  upcasters as globalUpcasters,
+  type UpcasterRegistry,
+} from '../../domain/codec/upcaster-registry';
+import { upcastFeedEvents } from './upcast-feed-events';
 import { compareLsn, formatLsn, parseLsn } from './lsn';
 import type { ReplicatedTransaction } from './replicated-transaction';
 import {
@@ -33,6 +38,11 @@ export interface LogicalReplicationConsumerOptions {
   readonly table?: string;
   /** Most events handed to one handler call (whole transactions only). Default 1000. */
   readonly maxBatchEvents?: number;
+  /**
+   * The upcaster chains events are read through before the handler sees them (see
+   * `upcastFeedEvents`). Default: the process-wide registry `registerUpcaster()` fills.
+   */
+  readonly upcasters?: UpcasterRegistry;
 }
 
 /** The stream's internals pg-logical-replication itself reaches for to pause the socket. */
@@ -67,6 +77,7 @@ export class LogicalReplicationConsumer {
   readonly #options: LogicalReplicationConsumerOptions;
   readonly #table: string;
   readonly #maxBatchEvents: number;
+  readonly #upcasters: UpcasterRegistry;
   #service: LogicalReplicationService | undefined;
   #open: { xid: number; commitLsn: string; events: FeedEventRow[] } | undefined;
   #ready: ReplicatedTransaction[] = [];
@@ -90,6 +101,8 @@ export class LogicalReplicationConsumer {
     this.publicationName = options.publicationName ?? EVENTS_PUBLICATION;
     this.#table = options.table ?? EVENTS_TABLE;
     this.#maxBatchEvents = maxBatchEvents;
+    this.#upcasters = options.upcasters ?? globalUpcasters;
+    this.#upcasters.assertComplete();
   }
 
   /** Settles when the stream ends: resolves after {@link stop}, rejects with what broke it. */
@@ -232,7 +245,9 @@ export class LogicalReplicationConsumer {
     try {
       while (this.#ready.length > 0 && !this.#stopping && this.#failure === undefined) {
         const batch = this.#takeBatch();
-        const withEvents = batch.filter((tx) => tx.events.length > 0);
+        const withEvents = batch
+          .filter((tx) => tx.events.length > 0)
+          .map((tx) => ({ ...tx, events: upcastFeedEvents(tx.events, this.#upcasters) }));
         if (withEvents.length > 0) await this.#options.handler(withEvents);
         if (this.#failure !== undefined) return;
         this.#acknowledge(batch[batch.length - 1].commitEndLsn);

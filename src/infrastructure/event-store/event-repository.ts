@@ -35,8 +35,11 @@ import { isUuid } from '../../domain/model/uuid';
 import { AppendStatements } from '../append/append-statement';
 import { toConcurrencyError } from '../append/to-concurrency-error';
 import { versionConflictAggregateId } from '../append/version-conflict';
-import { toStoredEvent, type EventRow } from '../load/event-row';
-import { loadAggregate } from '../load/load-aggregate';
+import { toStoredEvent, type EventRow, type EventRowWithId } from '../load/event-row';
+import { streamRange, type ReadStreamOptions } from '../../domain/repository/read-stream-options';
+import { loadAggregate, type LoadContext } from '../load/load-aggregate';
+import { loadAggregateAsOf } from '../load/load-aggregate-as-of';
+import { pointInTime, type LoadOptions } from '../../domain/repository/load-options';
 import { LoadStatements } from '../load/load-statements';
 import { UpdateHistory } from '../load/update-history';
 import { isConnectionError, PgSession, type BoundQuery, type EachRow } from '../session/pg-session';
@@ -116,6 +119,8 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
     this.#pageSize = pageSize;
     this.#session = new PgSession(dataSource, options.preparedStatements ?? true);
     this.#serializer = options.serializer ?? new EventSerializer();
+    // A broken upcaster chain fails here, at startup, not on the first load of an old stream.
+    this.#serializer.upcasters.assertComplete();
     const events = qualifiedTableName(options.table ?? EVENTS_TABLE, options.schema);
     const snapshots = qualifiedTableName(options.snapshotTable ?? SNAPSHOTS_TABLE, options.schema);
     const commandKeys = qualifiedTableName(
@@ -157,8 +162,12 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
   }
 
   /** {@inheritDoc AggregateRepository.load} */
-  async load<T extends AggregateRoot>(type: AggregateClass<T>, id: string): Promise<T> {
-    const aggregate = await this.tryLoad(type, id);
+  async load<T extends AggregateRoot>(
+    type: AggregateClass<T>,
+    id: string,
+    options?: LoadOptions,
+  ): Promise<T> {
+    const aggregate = await this.tryLoad(type, id, options);
     if (!aggregate) throw new AggregateNotFoundError(aggregateTypeName(type), id);
     return aggregate;
   }
@@ -167,18 +176,41 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
    * {@inheritDoc AggregateRepository.tryLoad}
    *
    * With a snapshot policy on the class, starts from the latest usable snapshot; either way the
-   * events are read in pages of `pageSize` and folded as they arrive.
+   * events are read in pages of `pageSize` and folded as they arrive. At a point in time
+   * (`asOfVersion`, `asOf`) the events are folded from the first, without a snapshot.
    */
-  tryLoad<T extends AggregateRoot>(type: AggregateClass<T>, id: string): Promise<T | null> {
-    return this.#load(type, normalizedId(id), undefined);
+  tryLoad<T extends AggregateRoot>(
+    type: AggregateClass<T>,
+    id: string,
+    options?: LoadOptions,
+  ): Promise<T | null> {
+    const aggregateId = normalizedId(id);
+    const point = pointInTime(options);
+    if (point === undefined) return this.#load(type, aggregateId, undefined);
+    aggregateTypeName(type);
+    return this.#session.session(undefined, (query: BoundQuery, each: EachRow) =>
+      loadAggregateAsOf(this.#context(query, each), type, aggregateId, point),
+    );
   }
 
   /** {@inheritDoc AggregateRepository.readStream} */
-  async readStream(aggregateId: string): Promise<readonly StoredEvent[]> {
+  async readStream(
+    aggregateId: string,
+    options?: ReadStreamOptions,
+  ): Promise<readonly StoredEvent[]> {
     const id = normalizedId(aggregateId);
-    const { sql, params } = this.#loads.stream(id);
+    const { sql, params } =
+      options === undefined ? this.#loads.stream(id) : this.#loads.range(id, streamRange(options));
     const rows = await this.#session.query<EventRow>(sql, params);
     return rows.map((row) => toStoredEvent(id, row));
+  }
+
+  /** {@inheritDoc AggregateRepository.readEvent} */
+  async readEvent(eventId: string): Promise<StoredEvent | null> {
+    if (!isUuid(eventId)) throw new TypeError(`event id ${JSON.stringify(eventId)} is not a UUID`);
+    const { sql, params } = this.#loads.event(eventId.toLowerCase());
+    const [row] = await this.#session.query<EventRowWithId>(sql, params);
+    return row ? toStoredEvent(row.aggregate_id, row) : null;
   }
 
   /**
@@ -307,18 +339,17 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
   ): Promise<T | null> {
     aggregateTypeName(type);
     return this.#session.session(manager, (query: BoundQuery, each: EachRow) =>
-      loadAggregate(
-        {
-          reader: { query, each },
-          statements: this.#loads,
-          serializer: this.#serializer,
-          pageSize: this.#pageSize,
-        },
-        type,
-        id,
-        history,
-      ),
+      loadAggregate(this.#context(query, each), type, id, history),
     );
+  }
+
+  #context(query: BoundQuery, each: EachRow): LoadContext {
+    return {
+      reader: { query, each },
+      statements: this.#loads,
+      serializer: this.#serializer,
+      pageSize: this.#pageSize,
+    };
   }
 }
 

@@ -71,7 +71,10 @@ export class InlineProjector {
       'SELECT id, aggregate_id, aggregate_type, event_type, version, metadata, created_at, ' +
       `position::text AS position, transaction_id::text AS transaction_id FROM ${table} ` +
       'WHERE id = ANY($1::uuid[])';
-    this.#reader = new OrderedEventReader(dataSource, { schema: options.schema });
+    this.#reader = new OrderedEventReader(dataSource, {
+      schema: options.schema,
+      upcasters: this.#serializer.upcasters,
+    });
   }
 
   /**

@@ -71,7 +71,10 @@ export class OrderedProjectionRunner {
     this.#options = options;
     this.#serializer = options.serializer ?? new EventSerializer();
     this.#store = new ProjectionCheckpointStore(dataSource, { schema: options.schema });
-    this.#reader = new OrderedEventReader(dataSource, { schema: options.schema });
+    this.#reader = new OrderedEventReader(dataSource, {
+      schema: options.schema,
+      upcasters: this.#serializer.upcasters,
+    });
     this.#exclusive = new ExclusiveRunner({
       connection:
         options.lockConnection ??

@@ -84,7 +84,10 @@ export class ReplicationProjectionRunner {
     this.#options = options;
     this.#serializer = options.serializer ?? new EventSerializer();
     this.#store = new ProjectionCheckpointStore(dataSource, { schema: options.schema });
-    this.#reader = new OrderedEventReader(dataSource, { schema: options.schema });
+    this.#reader = new OrderedEventReader(dataSource, {
+      schema: options.schema,
+      upcasters: this.#serializer.upcasters,
+    });
     this.#consumer = new LogicalReplicationConsumer({
       connection:
         options.replicationConnection ??
@@ -92,6 +95,7 @@ export class ReplicationProjectionRunner {
       slotName: options.slotName ?? `tessera_${projection.name}`,
       publicationName: options.publicationName,
       maxBatchEvents: options.batchSize,
+      upcasters: this.#serializer.upcasters,
       handler: (transactions) => this.#applyTransactions(transactions),
     });
     this.#exclusive = new ExclusiveRunner({
