@@ -18,7 +18,9 @@ export {
 export {
   createTesseraDataSource,
   type TesseraDataSourceOptions,
+  type PoolingMode,
 } from './infrastructure/session/tessera-data-source';
+export { StatementTimeoutNotInForceError } from './infrastructure/session/statement-timeout-not-in-force-error';
 export {
   AGGREGATE_VERSION_CONSTRAINT,
   COMMAND_KEYS_TABLE,

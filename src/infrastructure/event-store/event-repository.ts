@@ -71,8 +71,10 @@ export interface EventRepositoryOptions {
    */
   readonly pageSize?: number;
   /**
-   * Prepare statements once per connection under stable names. Default true; turn it off behind
-   * PgBouncer older than 1.21 in transaction pooling mode.
+   * Prepare statements once per connection under stable names. Default true: safe behind any
+   * pooler, since a data source behind a transaction-mode pooler runs them unnamed, and a
+   * statement that meets a pooled session without it (or with it) is sent again unnamed and
+   * turns preparing off for this repository (docs/operations.md). False never prepares.
    */
   readonly preparedStatements?: boolean;
 }
