@@ -37,6 +37,7 @@ export {
   OneStreamIndex1732500005000,
   CreateCommandKeys1732500006000,
   CreateUniqueValues1732500007000,
+  CreateProjectionLeases1732500020000,
 } from './migrations';
 export { CDC_ROLE } from './migrations/1732500003000-CreatePublication';
 export {
