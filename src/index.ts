@@ -80,9 +80,11 @@ export type { ReplicatedTransaction } from './infrastructure/change-feed/replica
 export {
   createReplicationSlot,
   dropReplicationSlot,
+  recreateInvalidatedSlot,
   replicationSlotStatus,
   type ReplicationSlotStatus,
 } from './infrastructure/change-feed/replication-slot';
+export { ReplicationSlotInvalidatedError } from './infrastructure/change-feed/replication-slot-invalidated-error';
 export { ReplicationSlotInUseError } from './infrastructure/change-feed/replication-slot-in-use-error';
 export type { ProjectionContext } from './infrastructure/projections/projection-context';
 export {
@@ -101,4 +103,5 @@ export { rebuildProjection } from './infrastructure/projections/rebuild-projecti
 export { PROJECTION_CHECKPOINTS_TABLE } from './migrations/schema-names';
 export type { ProjectionCheckpoint } from './infrastructure/projections/projection-checkpoint-store';
 export { ProjectionCheckpointMovedError } from './infrastructure/projections/projection-checkpoint-moved-error';
+export { ProjectionLeadershipLostError } from './infrastructure/projections/projection-leadership-lost-error';
 export { ReplicationSlotLostError } from './infrastructure/projections/replication-slot-lost-error';

@@ -43,6 +43,9 @@ export async function startPgBouncer(
   serverUrl: string,
   options: StartPgBouncerOptions = {},
 ): Promise<LocalPgBouncer> {
+  if (!pgBouncerInstalled()) {
+    throw new Error(`PgBouncer is not installed (${PGBOUNCER_BINARY}): apt-get install pgbouncer`);
+  }
   const server = new URL(serverUrl);
   const port = await freePort();
   const user = await postgresOsUser();

@@ -19,6 +19,10 @@ export const SESSION_BOUND_TESTS: readonly SessionBoundTest[] = [
     reason: 'the replication protocol and slots need a direct walsender connection',
   },
   {
+    spec: 'test/change-feed/invalidated-slot.test.ts',
+    reason: 'invalidates a replication slot on a throwaway logical server of its own',
+  },
+  {
     spec: 'test/cdc/**/*.test.ts',
     reason: 'Debezium reads a replication slot over a direct connection',
   },

@@ -142,8 +142,11 @@ export class ReplicationProjectionRunner {
   }
 
   async #work(signal: AbortSignal): Promise<void> {
-    const created = await this.#consumer.createSlot();
     let checkpoint = await this.#store.load(this.projection.name);
+    // A projection that starts from the table (first start, or rebuilt) needs nothing the old
+    // slot held: an invalidated one is replaced. Otherwise createSlot() reports it.
+    if (checkpoint.lsn === null) await this.#consumer.recreateInvalidatedSlot();
+    const created = await this.#consumer.createSlot();
     if (checkpoint.lsn !== null && created) {
       throw new ReplicationSlotLostError(this.projection.name, this.slotName, checkpoint.lsn);
     }
