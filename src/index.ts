@@ -105,3 +105,15 @@ export type { ProjectionCheckpoint } from './infrastructure/projections/projecti
 export { ProjectionCheckpointMovedError } from './infrastructure/projections/projection-checkpoint-moved-error';
 export { ProjectionLeadershipLostError } from './infrastructure/projections/projection-leadership-lost-error';
 export { ReplicationSlotLostError } from './infrastructure/projections/replication-slot-lost-error';
+export { checkHealth, type CheckHealthOptions } from './infrastructure/health/check-health';
+export type {
+  HealthCheck,
+  HealthReport,
+  HealthStatus,
+} from './infrastructure/health/health-report';
+export {
+  DEFAULT_HEALTH_THRESHOLDS,
+  type HealthLimits,
+  type HealthThresholds,
+} from './infrastructure/health/health-thresholds';
+export { replicaLag, type ReplicaLag } from './infrastructure/replicas/replica-lag';

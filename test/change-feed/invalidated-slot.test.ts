@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import {
+  checkHealth,
   createTesseraDataSource,
   EventRepository,
   LogicalReplicationConsumer,
@@ -105,7 +106,18 @@ describe('an invalidated replication slot (max_slot_wal_keep_size)', function ()
     await eventually('the first events', () => delivered.length === 9);
     await consumer.stop();
     await appendSensors(dataSource, 3);
+    const idle = (await checkHealth(dataSource)).checks.find(
+      (c) => c.name === 'replication-slot:lost_consumer',
+    );
+    expect(idle?.status, idle?.summary).to.equal('warn');
+    expect(idle?.facts).to.include({ active: false });
+    expect(idle?.facts.retainedBytes).to.be.a('number').above(0);
     await invalidate(dataSource, 'lost_consumer');
+    const lost = await checkHealth(dataSource);
+    expect(lost.checks.find((c) => c.name === 'replication-slot:lost_consumer')).to.deep.include({
+      status: 'critical',
+    });
+    expect(lost.status).to.equal('critical');
 
     const started = await consumer.start().catch((e: unknown) => e);
     expect(started).to.be.instanceOf(ReplicationSlotInvalidatedError);
