@@ -16,6 +16,7 @@ import type { ProjectionContext } from './projection-context';
 import { ProjectionCheckpointMovedError } from './projection-checkpoint-moved-error';
 import {
   ProjectionCheckpointStore,
+  sameProjectionCheckpoint,
   type ProjectionCheckpoint,
 } from './projection-checkpoint-store';
 
@@ -162,6 +163,12 @@ export class OrderedProjectionRunner {
       pollIntervalMs: this.#options.pollIntervalMs,
       listener: this.#options.listener,
       onError: this.#options.onError,
+      // While idle, a rebuild's reset would otherwise go unnoticed until the next event.
+      checkpointMoved: async () => {
+        const stored = await this.#store.read(this.projection.name);
+        const expected = this.#expected;
+        return !stored || !expected || !sameProjectionCheckpoint(stored, expected);
+      },
     });
     subscription.start();
     await untilAborted(signal);
