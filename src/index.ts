@@ -117,3 +117,9 @@ export {
   type HealthThresholds,
 } from './infrastructure/health/health-thresholds';
 export { replicaLag, type ReplicaLag } from './infrastructure/replicas/replica-lag';
+export { writePosition } from './infrastructure/replicas/write-position';
+export {
+  waitForReplay,
+  type WaitForReplayOptions,
+} from './infrastructure/replicas/wait-for-replay';
+export { ReplicaBehindError } from './infrastructure/replicas/replica-behind-error';

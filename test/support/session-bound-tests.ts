@@ -43,6 +43,10 @@ export const SESSION_BOUND_TESTS: readonly SessionBoundTest[] = [
     reason: 'starts its own PgBouncer (and replicas) in front of the server',
   },
   {
+    spec: 'test/replicas/**/*.test.ts',
+    reason: 'starts a primary and a streaming replica of its own, which no pooler fronts',
+  },
+  {
     spec: 'test/package/**/*.test.ts',
     reason: 'packs and installs the package; the code it runs is covered by the other specs',
   },

@@ -77,6 +77,12 @@ export interface EventRepositoryOptions {
    * turns preparing off for this repository (docs/operations.md). False never prepares.
    */
   readonly preparedStatements?: boolean;
+  /**
+   * A DataSource on a streaming replica for the reads that may be stale (`readStream`). `load`,
+   * `update` and everything a write depends on read the primary. For read-your-writes see
+   * `writePosition` and `waitForReplay` (docs/operations.md).
+   */
+  readonly readReplica?: DataSource;
 }
 
 /** Save options of the PostgreSQL repository: metadata, and optionally a transaction to join. */
@@ -104,6 +110,8 @@ export interface EventSaveOptions extends SaveOptions {
  */
 export class EventRepository implements AggregateRepository<EventSaveOptions> {
   readonly #session: PgSession;
+  /** Where stale-tolerant reads go: the replica's session, or the primary's. */
+  readonly #reads: PgSession;
   readonly #serializer: EventSerializer;
   readonly #appends: AppendStatements;
   readonly #loads: LoadStatements;
@@ -117,6 +125,9 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
     }
     this.#pageSize = pageSize;
     this.#session = new PgSession(dataSource, options.preparedStatements ?? true);
+    this.#reads = options.readReplica
+      ? new PgSession(options.readReplica, options.preparedStatements ?? true)
+      : this.#session;
     this.#serializer = options.serializer ?? new EventSerializer();
     const events = qualifiedTableName(options.table ?? EVENTS_TABLE, options.schema);
     const snapshots = qualifiedTableName(options.snapshotTable ?? SNAPSHOTS_TABLE, options.schema);
@@ -179,7 +190,7 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
   async readStream(aggregateId: string): Promise<readonly StoredEvent[]> {
     const id = normalizedId(aggregateId);
     const { sql, params } = this.#loads.stream(id);
-    const rows = await this.#session.query<EventRow>(sql, params);
+    const rows = await this.#reads.query<EventRow>(sql, params);
     return rows.map((row) => toStoredEvent(id, row));
   }
 

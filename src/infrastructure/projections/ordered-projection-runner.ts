@@ -49,6 +49,12 @@ export interface OrderedProjectionRunnerOptions {
   readonly leadership?: 'session-lock' | 'lease';
   /** Length of a lease (`lease` leadership). Default 10000 ms. */
   readonly leaseMs?: number;
+  /**
+   * A DataSource on a streaming replica to read the feed from; the read model and the checkpoint
+   * are written on the primary. The feed's guard holds on a replica too (a transaction the
+   * replica has not seen commit is still running there), so nothing is skipped, only later.
+   */
+  readonly readReplica?: DataSource;
   /** Schema of the events and checkpoint tables; the search_path when omitted. */
   readonly schema?: string;
   /** Told about failed batches and lost connections; the runner retries on its own. */
@@ -90,7 +96,9 @@ export class OrderedProjectionRunner {
     this.#options = options;
     this.#serializer = options.serializer ?? new EventSerializer();
     this.#store = new ProjectionCheckpointStore(dataSource, { schema: options.schema });
-    this.#reader = new OrderedEventReader(dataSource, { schema: options.schema });
+    this.#reader = new OrderedEventReader(options.readReplica ?? dataSource, {
+      schema: options.schema,
+    });
     this.#dataSource = dataSource;
     const leaseMs = options.leaseMs ?? 10_000;
     if (!Number.isInteger(leaseMs) || leaseMs < 30) {
