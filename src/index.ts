@@ -21,6 +21,7 @@ export {
   type PoolingMode,
 } from './infrastructure/session/tessera-data-source';
 export { StatementTimeoutNotInForceError } from './infrastructure/session/statement-timeout-not-in-force-error';
+export { DirectConnectionRequiredError } from './infrastructure/session/direct-connection-required-error';
 export {
   AGGREGATE_VERSION_CONSTRAINT,
   COMMAND_KEYS_TABLE,

@@ -2,8 +2,10 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import {
+  DirectConnectionRequiredError,
   EventRepository,
   OrderedProjectionRunner,
+  ReplicationProjectionRunner,
   type Projection,
   type ProjectionContext,
 } from '../../src';
@@ -120,5 +122,12 @@ describe('OrderedProjectionRunner behind PgBouncer (transaction pooling): leader
       "SELECT count(*)::int AS held FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
     );
     expect(held, 'advisory locks left on pooled server sessions').to.equal(0);
+  });
+
+  it('refuses to start a replication runner whose connections would go through the pooler', async () => {
+    const dataSource = await db.open();
+    const refused = new ReplicationProjectionRunner(dataSource, sensorTotals('totals_replicated'));
+    expect(() => refused.start()).to.throw(DirectConnectionRequiredError, /replicationConnection/);
+    expect(refused.active).to.equal(false);
   });
 });
