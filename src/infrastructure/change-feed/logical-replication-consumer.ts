@@ -10,10 +10,12 @@ import {
 import { upcastFeedEvents } from './upcast-feed-events';
 import { compareLsn, formatLsn, parseLsn } from './lsn';
 import type { ReplicatedTransaction } from './replicated-transaction';
+import { asSlotInvalidated } from './replication-slot-invalidated-error';
 import {
   assertSlotName,
   createReplicationSlot,
   dropReplicationSlot,
+  recreateInvalidatedSlot,
   replicationSlotStatus,
   type ReplicationSlotStatus,
 } from './replication-slot';
@@ -120,9 +122,20 @@ export class LogicalReplicationConsumer {
     return this.#acknowledged;
   }
 
-  /** Creates the slot unless it exists; true when this call created it. */
+  /**
+   * Creates the slot unless it exists; true when this call created it. Rejects with
+   * ReplicationSlotInvalidatedError when the slot exists but PostgreSQL invalidated it.
+   */
   createSlot(): Promise<boolean> {
     return this.#admin((db) => createReplicationSlot(db, this.slotName));
+  }
+
+  /**
+   * Replaces the slot if PostgreSQL invalidated it (true), else changes nothing (false). The new
+   * slot streams from now on: read what was committed before from the events table.
+   */
+  recreateInvalidatedSlot(): Promise<boolean> {
+    return this.#admin((db) => recreateInvalidatedSlot(db, this.slotName));
   }
 
   /** The slot's state and lag, or null when the slot does not exist. */
@@ -139,7 +152,8 @@ export class LogicalReplicationConsumer {
   /**
    * Connects and starts streaming from the slot's last acknowledged position. Resolves once the
    * server has accepted the replication command; rejects if it refused (no slot, no publication,
-   * no REPLICATION privilege).
+   * no REPLICATION privilege), with ReplicationSlotInvalidatedError (and the server's detail) when
+   * PostgreSQL invalidated the slot.
    */
   async start(): Promise<void> {
     if (this.#service) throw new Error(`consumer of slot ${this.slotName} is already running`);
@@ -171,7 +185,13 @@ export class LogicalReplicationConsumer {
       () => void this.#endOfStream(),
       (error: unknown) => void this.#fail(error),
     );
-    await Promise.race([started, streaming.then(() => undefined), this.#closed]);
+    const refused = streaming.then(
+      () => undefined,
+      (error: unknown) => {
+        throw asSlotInvalidated(this.slotName, error) ?? error;
+      },
+    );
+    await Promise.race([started, refused, this.#closed]);
     if (this.#failure !== undefined) throw this.#failure;
   }
 
@@ -304,7 +324,8 @@ export class LogicalReplicationConsumer {
     if (this.#failure !== undefined || (this.#stopping && !this.#service)) return;
     if (this.#stopping && isConnectionEnd(error)) return;
     this.#failure =
-      error instanceof Error ? error : new Error(`replication stream failed: ${String(error)}`);
+      asSlotInvalidated(this.slotName, error) ??
+      (error instanceof Error ? error : new Error(`replication stream failed: ${String(error)}`));
     await this.#shutdown();
     this.#settle?.reject(this.#failure);
   }

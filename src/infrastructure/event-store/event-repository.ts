@@ -74,10 +74,18 @@ export interface EventRepositoryOptions {
    */
   readonly pageSize?: number;
   /**
-   * Prepare statements once per connection under stable names. Default true; turn it off behind
-   * PgBouncer older than 1.21 in transaction pooling mode.
+   * Prepare statements once per connection under stable names. Default true: safe behind any
+   * pooler, since a data source behind a transaction-mode pooler runs them unnamed, and a
+   * statement that meets a pooled session without it (or with it) is sent again unnamed and
+   * turns preparing off for this repository (docs/operations.md). False never prepares.
    */
   readonly preparedStatements?: boolean;
+  /**
+   * A DataSource on a streaming replica for the reads that may be stale (`readStream`). `load`,
+   * `update` and everything a write depends on read the primary. For read-your-writes see
+   * `writePosition` and `waitForReplay` (docs/operations.md).
+   */
+  readonly readReplica?: DataSource;
 }
 
 /** Save options of the PostgreSQL repository: metadata, and optionally a transaction to join. */
@@ -105,6 +113,8 @@ export interface EventSaveOptions extends SaveOptions {
  */
 export class EventRepository implements AggregateRepository<EventSaveOptions> {
   readonly #session: PgSession;
+  /** Where stale-tolerant reads go: the replica's session, or the primary's. */
+  readonly #reads: PgSession;
   readonly #serializer: EventSerializer;
   readonly #appends: AppendStatements;
   readonly #loads: LoadStatements;
@@ -118,6 +128,9 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
     }
     this.#pageSize = pageSize;
     this.#session = new PgSession(dataSource, options.preparedStatements ?? true);
+    this.#reads = options.readReplica
+      ? new PgSession(options.readReplica, options.preparedStatements ?? true)
+      : this.#session;
     this.#serializer = options.serializer ?? new EventSerializer();
     // A broken upcaster chain fails here, at startup, not on the first load of an old stream.
     this.#serializer.upcasters.assertComplete();
@@ -201,7 +214,7 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
     const id = normalizedId(aggregateId);
     const { sql, params } =
       options === undefined ? this.#loads.stream(id) : this.#loads.range(id, streamRange(options));
-    const rows = await this.#session.query<EventRow>(sql, params);
+    const rows = await this.#reads.query<EventRow>(sql, params);
     return rows.map((row) => toStoredEvent(id, row));
   }
 

@@ -21,6 +21,8 @@ import {
   type ProjectionCheckpoint,
 } from './projection-checkpoint-store';
 import { ReplicationSlotLostError } from './replication-slot-lost-error';
+import { poolingOf } from '../session/tessera-data-source';
+import { DirectConnectionRequiredError } from '../session/direct-connection-required-error';
 
 /** Options of {@link ReplicationProjectionRunner}. */
 export interface ReplicationProjectionRunnerOptions {
@@ -124,8 +126,20 @@ export class ReplicationProjectionRunner {
     return this.#consumer.slotName;
   }
 
-  /** Starts competing to be the active runner, in the background. */
+  /**
+   * Starts competing to be the active runner, in the background.
+   *
+   * @throws DirectConnectionRequiredError when the data source is behind a transaction pooler
+   *   and the replication or lock connection was left to default to it.
+   */
   start(): void {
+    const missing = [
+      this.#options.replicationConnection ? undefined : 'replicationConnection',
+      this.#options.lockConnection ? undefined : 'lockConnection',
+    ].filter((option) => option !== undefined);
+    if (poolingOf(this.#dataSource) === 'transaction' && missing.length > 0) {
+      throw new DirectConnectionRequiredError('ReplicationProjectionRunner', missing);
+    }
     this.#exclusive.start();
   }
 
@@ -146,8 +160,11 @@ export class ReplicationProjectionRunner {
   }
 
   async #work(signal: AbortSignal): Promise<void> {
-    const created = await this.#consumer.createSlot();
     let checkpoint = await this.#store.load(this.projection.name);
+    // A projection that starts from the table (first start, or rebuilt) needs nothing the old
+    // slot held: an invalidated one is replaced. Otherwise createSlot() reports it.
+    if (checkpoint.lsn === null) await this.#consumer.recreateInvalidatedSlot();
+    const created = await this.#consumer.createSlot();
     if (checkpoint.lsn !== null && created) {
       throw new ReplicationSlotLostError(this.projection.name, this.slotName, checkpoint.lsn);
     }
