@@ -24,7 +24,14 @@ export {
   COMMAND_KEYS_TABLE,
   EVENTS_TABLE,
   UNIQUE_VALUES_TABLE,
+  PERSONAL_DATA_KEYS_TABLE,
 } from './migrations/schema-names';
+export type { MasterKeyProvider } from './infrastructure/personal-data/master-key-provider';
+export {
+  EnvironmentMasterKey,
+  type EnvironmentMasterKeyOptions,
+} from './infrastructure/personal-data/environment-master-key';
+export type { PersonalDataOptions } from './infrastructure/personal-data/personal-data-options';
 export {
   TESSERA_MIGRATIONS,
   CreateEventsTable1732500000000,
@@ -35,6 +42,7 @@ export {
   OneStreamIndex1732500005000,
   CreateCommandKeys1732500006000,
   CreateUniqueValues1732500007000,
+  CreatePersonalDataKeys1732500040000,
 } from './migrations';
 export { CDC_ROLE } from './migrations/1732500003000-CreatePublication';
 export {

@@ -28,3 +28,7 @@ export type {
 } from './repository/aggregate-repository';
 export { retryOnConflict, type RetryOptions } from './repository/retry-on-conflict';
 export type { SaveResult, SavedStream } from './repository/save-result';
+export { PersonalData } from './personal-data/personal-data.decorator';
+export { DataSubject } from './personal-data/data-subject.decorator';
+export { DataSubjectOf } from './personal-data/data-subject-of.decorator';
+export { FORGOTTEN_VALUE } from './personal-data/forgotten-value';

@@ -33,6 +33,9 @@ import {
 } from '../domain/repository/resolve-replay';
 import { NOTHING_SAVED, type SaveResult } from '../domain/repository/save-result';
 import { attemptedStreams } from '../domain/repository/append-batch';
+import { batchSubjects, sealBatch } from '../domain/repository/seal-batch';
+import { revealPayload } from '../domain/personal-data/reveal-payload';
+import { InMemoryDataKeys } from './in-memory-data-keys';
 
 interface Row extends PendingRow {
   readonly createdAt: Date;
@@ -72,6 +75,7 @@ export class InMemoryEventRepository implements AggregateRepository {
   /** Holder of each unique value, by scope and value. */
   readonly #uniqueValues = new Map<string, string>();
   #loseNextAcknowledgement = false;
+  readonly #personalKeys = new InMemoryDataKeys();
 
   constructor(options: InMemoryEventRepositoryOptions = {}) {
     this.#serializer = options.serializer ?? new EventSerializer();
@@ -82,12 +86,19 @@ export class InMemoryEventRepository implements AggregateRepository {
   }
 
   async saveAll(aggregates: readonly AggregateRoot[], options?: SaveOptions): Promise<SaveResult> {
-    const batch = prepareAppend(aggregates, options, this.#serializer);
-    if (batch.rows.length === 0) return NOTHING_SAVED;
-    this.#inFlight.claim(batch);
+    const prepared = prepareAppend(aggregates, options, this.#serializer);
+    if (prepared.rows.length === 0) return NOTHING_SAVED;
+    this.#inFlight.claim(prepared);
     try {
       // A real store answers later: let other callers interleave here as they would.
       await Promise.resolve();
+      // Personal data is encrypted as the PostgreSQL repository does (keys created on demand).
+      const subjects = batchSubjects(prepared);
+      const batch = sealBatch(
+        prepared,
+        subjects,
+        this.#personalKeys.forSubjects(subjects.values()),
+      );
       const replay = this.#storedReplay(batch);
       if (replay) {
         if (replay.sameEvents) markBatchCommitted(batch);
@@ -167,8 +178,16 @@ export class InMemoryEventRepository implements AggregateRepository {
       markBatchCommitted(batch);
       return { replayed: false, streams: attemptedStreams(batch) };
     } finally {
-      this.#inFlight.release(batch);
+      this.#inFlight.release(prepared);
     }
+  }
+
+  /**
+   * Forgets a data subject as `EventRepository.forget` does: deletes its data key; the events
+   * stay, and every read gives `FORGOTTEN_VALUE` for its `@PersonalData` values.
+   */
+  forget(subjectId: string): Promise<boolean> {
+    return Promise.resolve(this.#personalKeys.forget(subjectId));
   }
 
   /**
@@ -235,7 +254,10 @@ export class InMemoryEventRepository implements AggregateRepository {
     if (!isUuid(aggregateId)) throw new InvalidAggregateIdError(aggregateId);
     await Promise.resolve();
     const rows = this.#streams.get(aggregateId.toLowerCase()) ?? [];
-    return rows.map(toStoredEvent);
+    return rows.map((row) => {
+      const stored = toStoredEvent(row);
+      return { ...stored, payload: revealPayload(stored.payload, this.#personalKeys.byId) };
+    });
   }
 
   update<T extends AggregateRoot>(
@@ -259,7 +281,10 @@ export class InMemoryEventRepository implements AggregateRepository {
     });
   }
 
-  /** Every stored event of every aggregate, in append order per aggregate. For assertions. */
+  /**
+   * Every stored event of every aggregate, in append order per aggregate, as stored (personal
+   * data encrypted). For assertions.
+   */
   allEvents(): readonly StoredEvent[] {
     return [...this.#streams.values()].flat().map(toStoredEvent);
   }

@@ -18,3 +18,6 @@ export * from './event-decoding-error';
 export * from './outcome-unknown-error';
 export * from './command-id-reused-error';
 export * from './unique-value-taken-error';
+export * from './missing-data-subject-error';
+export * from './personal-data-decryption-error';
+export * from './personal-data-not-configured-error';
