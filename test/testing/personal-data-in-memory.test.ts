@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { FORGOTTEN_VALUE } from '../../src/domain';
 import { InMemoryEventRepository, personalDataContract } from '../../src/testing';
-import { ContractClub } from '../../src/testing/contract/contract-customer';
+import { ContractClub } from '../../src/testing/contract/contract-club';
 
 personalDataContract('InMemoryEventRepository', () => new InMemoryEventRepository(), {
   describe,

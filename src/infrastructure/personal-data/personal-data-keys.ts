@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataKey } from '../../domain/personal-data/data-key';
+import { PersonalDataDecryptionError } from '../../domain/errors/personal-data-decryption-error';
 import { namedSql, type BoundStatement } from '../sql/named-sql';
 import { DataKeyCache } from './data-key-cache';
 import type { MasterKeyProvider } from './master-key-provider';
@@ -105,11 +106,13 @@ export class PersonalDataKeys {
       rows.map(async (row) => {
         const cached = this.#cache.get(row.key_id, row.wrapped_key);
         if (cached) return cached;
-        const key: DataKey = {
-          keyId: row.key_id,
-          subjectId: row.subject_id,
-          key: await this.#masterKey().unwrap(row.wrapped_key, row.master_key_id),
-        };
+        let unwrapped: Buffer;
+        try {
+          unwrapped = await this.#masterKey().unwrap(row.wrapped_key, row.master_key_id);
+        } catch (error) {
+          throw new PersonalDataDecryptionError(row.key_id, { cause: error });
+        }
+        const key: DataKey = { keyId: row.key_id, subjectId: row.subject_id, key: unwrapped };
         this.#cache.set(row.wrapped_key, key);
         return key;
       }),

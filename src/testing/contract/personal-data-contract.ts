@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { AggregateRepository } from '../../domain/repository/aggregate-repository';
 import { MissingDataSubjectError } from '../../domain/errors/missing-data-subject-error';
 import { FORGOTTEN_VALUE } from '../../domain/personal-data/forgotten-value';
-import { ContractClub } from './contract-customer';
+import { ContractClub } from './contract-club';
 import type { ContractTestRunner } from './contract-test-runner';
 
 /**
