@@ -71,8 +71,10 @@ describe('EventRepository with personal data', () => {
     // The scan sees the payloads: the subject id, stored in plain text, is found.
     expect((await everyRow(db.dataSource)).some((row) => row.includes(ada))).to.equal(true);
     await expectNoPlaintext(db.dataSource, [...secrets, 'Bob Babbage', 'bob-private-note']);
-    const [snapshots] = await db.dataSource.query(`SELECT count(*)::int AS n FROM snapshots`);
-    expect(snapshots).to.deep.equal({ n: 0 });
+    const snapshots: { n: number }[] = await db.dataSource.query(
+      `SELECT count(*)::int AS n FROM snapshots`,
+    );
+    expect(snapshots).to.deep.equal([{ n: 0 }]);
 
     expect(await repo.forget(ada)).to.equal(true);
     expect(await repo.forget(`member-${ada}`)).to.equal(true);
@@ -184,11 +186,11 @@ describe('EventRepository with personal data', () => {
       );
       for (const [i, club] of clubs.entries()) {
         const loaded = await repo.load(ContractClub, club.id);
-        const [event] = await db.dataSource.query(
+        const [event]: { key: string }[] = await db.dataSource.query(
           `SELECT payload#>>'{contact,name,$pd}' AS key FROM events WHERE aggregate_id = $1`,
           [club.id],
         );
-        const living = current.some((k) => k.key_id === (event as { key: string }).key);
+        const living = current.some((k) => k.key_id === event.key);
         expect(loaded.members[0].name).to.equal(living ? names[i] : FORGOTTEN_VALUE);
       }
       expect((await repo.load(ContractClub, first.id)).members[0].name).to.equal(FORGOTTEN_VALUE);
