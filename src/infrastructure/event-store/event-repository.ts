@@ -210,9 +210,9 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
   }
 
   /**
-   * Forgets a data subject: deletes its data key, in one statement (the only delete Tessera
-   * performs). The events stay as they are; from then on every read gives `FORGOTTEN_VALUE` for
-   * the subject's `@PersonalData` values. A save that reads the subject's key after this creates
+   * Forgets a data subject: deletes its data key, in one statement. The events stay as they
+   * are; from then on every read gives `FORGOTTEN_VALUE` for the subject's `@PersonalData`
+   * values. A save that reads the subject's key after this creates
    * a new one (see docs/personal-data.md for the rule with concurrent saves). Resolves with true
    * when there was a key to delete.
    */
