@@ -2,6 +2,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { EVENTS_TABLE } from '../../migrations/schema-names';
 import { qualifiedTableName } from '../sql/sql-identifier';
 import { assertFeedCheckpoint, type FeedCheckpoint } from './feed-checkpoint';
+import type { PersonalDataOptions } from '../personal-data/personal-data-options';
+import { FeedRevealer } from '../personal-data/feed-revealer';
 import { toFeedEvent, type FeedEvent, type FeedEventRow } from './feed-event';
 
 /** Options of {@link OrderedEventReader}. */
@@ -10,6 +12,11 @@ export interface OrderedEventReaderOptions {
   readonly schema?: string;
   /** Name of the events table. Default `events`. */
   readonly table?: string;
+  /**
+   * Decrypts `@PersonalData` values (the master key, as given to `EventRepository`); without it
+   * the events carry the stored ciphertext.
+   */
+  readonly personalData?: PersonalDataOptions;
 }
 
 /** What to read in one {@link OrderedEventReader.readPage} call. */
@@ -69,12 +76,14 @@ export class OrderedEventReader {
   readonly #dataSource: DataSource;
   readonly #guarded: string;
   readonly #unguarded: string;
+  readonly #revealer: FeedRevealer | undefined;
 
   constructor(dataSource: DataSource, options: OrderedEventReaderOptions = {}) {
     this.#dataSource = dataSource;
     const table = qualifiedTableName(options.table ?? EVENTS_TABLE, options.schema);
     this.#guarded = selectPageSql(table, true);
     this.#unguarded = selectPageSql(table, false);
+    this.#revealer = FeedRevealer.of(options.personalData, options.schema);
   }
 
   /** Reads the events after `after`, oldest first. */
@@ -94,7 +103,8 @@ export class OrderedEventReader {
     const sql = request.unguarded ? this.#unguarded : this.#guarded;
     const runner = request.manager ?? this.#dataSource;
     const rows = await runner.query<FeedEventRow[]>(sql, params);
-    const events = rows.map(toFeedEvent);
+    const stored = rows.map(toFeedEvent);
+    const events = this.#revealer ? await this.#revealer.reveal(stored, runner) : stored;
     const last = events[events.length - 1];
     return {
       events,

@@ -11,6 +11,8 @@ import type { EventRepository, EventSaveOptions } from '../event-store/event-rep
 import { EVENTS_TABLE } from '../../migrations/schema-names';
 import { qualifiedTableName } from '../sql/sql-identifier';
 import { applyFeedEvents } from './apply-feed-events';
+import { FeedRevealer } from '../personal-data/feed-revealer';
+import type { PersonalDataOptions } from '../personal-data/personal-data-options';
 import type { ProjectionContext } from './projection-context';
 import { INLINE_LOCK_CLASS } from './projection-lock-keys';
 
@@ -21,6 +23,11 @@ export interface InlineProjectorOptions {
   /** Sent a NOTIFY after each committed save, to wake asynchronous readers. */
   readonly notifier?: ChangeFeedNotifier;
   readonly schema?: string;
+  /**
+   * Decrypts `@PersonalData` values for the handlers (the master key, as given to
+   * `EventRepository`); without it they see the stored ciphertext.
+   */
+  readonly personalData?: PersonalDataOptions;
 }
 
 interface AppendedRow {
@@ -53,6 +60,7 @@ export class InlineProjector {
   readonly projections: readonly Projection<ProjectionContext>[];
   readonly #dataSource: DataSource;
   readonly #options: InlineProjectorOptions;
+  readonly #revealer: FeedRevealer | undefined;
   readonly #serializer: EventSerializer;
   readonly #selectAppended: string;
   readonly #reader: OrderedEventReader;
@@ -66,6 +74,7 @@ export class InlineProjector {
     this.#dataSource = dataSource;
     this.#options = options;
     this.#serializer = options.serializer ?? new EventSerializer();
+    this.#revealer = FeedRevealer.of(options.personalData, options.schema);
     const table = qualifiedTableName(EVENTS_TABLE, options.schema);
     this.#selectAppended =
       'SELECT id, aggregate_id, aggregate_type, event_type, version, metadata, created_at, ' +
@@ -121,7 +130,10 @@ export class InlineProjector {
           eventTypes: projection.eventTypes,
           aggregateTypes: projection.aggregateTypes,
         });
-        await applyFeedEvents(projection, page.events, this.#serializer, { manager });
+        const events = this.#revealer
+          ? await this.#revealer.reveal(page.events, manager)
+          : page.events;
+        await applyFeedEvents(projection, events, this.#serializer, { manager });
         checkpoint = page.checkpoint;
         if (!page.hasMore) return;
       }

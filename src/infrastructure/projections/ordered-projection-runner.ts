@@ -6,8 +6,11 @@ import type { ChangeFeedListener } from '../change-feed/change-feed-listener';
 import { OrderedEventReader } from '../change-feed/ordered-event-reader';
 import { OrderedFeedSubscription } from '../change-feed/ordered-feed-subscription';
 import type { FeedPage } from '../change-feed/ordered-event-reader';
+import type { FeedEvent } from '../change-feed/feed-event';
 import { pgClientConfigOf } from '../change-feed/pg-client-config';
 import { applyFeedEvents } from './apply-feed-events';
+import { FeedRevealer } from '../personal-data/feed-revealer';
+import type { PersonalDataOptions } from '../personal-data/personal-data-options';
 import { untilAborted } from './until-aborted';
 import { ExclusiveRunner } from './exclusive-runner';
 import type { ProjectionContext } from './projection-context';
@@ -33,6 +36,11 @@ export interface OrderedProjectionRunnerOptions {
   readonly lockConnection?: ClientConfig;
   /** Schema of the events and checkpoint tables; the search_path when omitted. */
   readonly schema?: string;
+  /**
+   * Decrypts `@PersonalData` values for the handlers (the master key, as given to
+   * `EventRepository`); without it they see the stored ciphertext.
+   */
+  readonly personalData?: PersonalDataOptions;
   /** Told about failed batches and lost connections; the runner retries on its own. */
   readonly onError?: (error: unknown) => void;
 }
@@ -55,6 +63,7 @@ export interface OrderedProjectionRunnerOptions {
 export class OrderedProjectionRunner {
   readonly projection: Projection<ProjectionContext>;
   readonly #options: OrderedProjectionRunnerOptions;
+  readonly #revealer: FeedRevealer | undefined;
   readonly #serializer: EventSerializer;
   readonly #store: ProjectionCheckpointStore;
   readonly #reader: OrderedEventReader;
@@ -70,6 +79,7 @@ export class OrderedProjectionRunner {
     this.projection = projection;
     this.#options = options;
     this.#serializer = options.serializer ?? new EventSerializer();
+    this.#revealer = FeedRevealer.of(options.personalData, options.schema);
     this.#store = new ProjectionCheckpointStore(dataSource, { schema: options.schema });
     this.#reader = new OrderedEventReader(dataSource, { schema: options.schema });
     this.#exclusive = new ExclusiveRunner({
@@ -127,10 +137,31 @@ export class OrderedProjectionRunner {
     const expected = this.#expected;
     if (!expected) throw new ProjectionCheckpointMovedError(this.projection.name);
     const next: ProjectionCheckpoint = { feed: page.checkpoint, lsn: expected.lsn };
-    const applied = await this.#store.advance(this.projection.name, expected, next, (manager) =>
-      applyFeedEvents(this.projection, page.events, this.#serializer, { manager }),
+    const applied = await this.#store.advance(
+      this.projection.name,
+      expected,
+      next,
+      async (manager) =>
+        applyFeedEvents(
+          this.projection,
+          await this.#revealed(page.events, { manager }),
+          this.#serializer,
+          {
+            manager,
+          },
+        ),
     );
     this.#expected = next;
     this.#applied += applied;
+  }
+
+  /** The events with their personal data decrypted, when the runner has the option. */
+  #revealed(
+    events: readonly FeedEvent[],
+    context: ProjectionContext,
+  ): Promise<readonly FeedEvent[]> {
+    return this.#revealer
+      ? this.#revealer.reveal(events, context.manager)
+      : Promise.resolve(events);
   }
 }

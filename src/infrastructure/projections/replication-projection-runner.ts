@@ -12,6 +12,8 @@ import { pgClientConfigOf } from '../change-feed/pg-client-config';
 import type { ReplicatedTransaction } from '../change-feed/replicated-transaction';
 import type { ReplicationSlotStatus } from '../change-feed/replication-slot';
 import { applyFeedEvents } from './apply-feed-events';
+import { FeedRevealer } from '../personal-data/feed-revealer';
+import type { PersonalDataOptions } from '../personal-data/personal-data-options';
 import { untilAborted } from './until-aborted';
 import { ExclusiveRunner } from './exclusive-runner';
 import type { ProjectionContext } from './projection-context';
@@ -41,6 +43,11 @@ export interface ReplicationProjectionRunnerOptions {
   /** Connection that holds the runner lock. Default: the DataSource's server and credentials. */
   readonly lockConnection?: ClientConfig;
   readonly schema?: string;
+  /**
+   * Decrypts `@PersonalData` values for the handlers (the master key, as given to
+   * `EventRepository`); without it they see the stored ciphertext.
+   */
+  readonly personalData?: PersonalDataOptions;
   /** Told about failures; the runner restarts the stream from its checkpoint on its own. */
   readonly onError?: (error: unknown) => void;
 }
@@ -66,6 +73,7 @@ export class ReplicationProjectionRunner {
   readonly projection: Projection<ProjectionContext>;
   readonly #dataSource: DataSource;
   readonly #options: ReplicationProjectionRunnerOptions;
+  readonly #revealer: FeedRevealer | undefined;
   readonly #serializer: EventSerializer;
   readonly #store: ProjectionCheckpointStore;
   readonly #reader: OrderedEventReader;
@@ -83,6 +91,7 @@ export class ReplicationProjectionRunner {
     this.#dataSource = dataSource;
     this.#options = options;
     this.#serializer = options.serializer ?? new EventSerializer();
+    this.#revealer = FeedRevealer.of(options.personalData, options.schema);
     this.#store = new ProjectionCheckpointStore(dataSource, { schema: options.schema });
     this.#reader = new OrderedEventReader(dataSource, { schema: options.schema });
     this.#consumer = new LogicalReplicationConsumer({
@@ -181,8 +190,16 @@ export class ReplicationProjectionRunner {
       const first = page.events[0];
       const done = horizonPassed && (!first || BigInt(first.transactionId) >= BigInt(cutoff));
       if (first) {
-        checkpoint = await this.#commit(checkpoint, { feed: page.checkpoint, lsn: null }, (c) =>
-          applyFeedEvents(this.projection, page.events, this.#serializer, c),
+        checkpoint = await this.#commit(
+          checkpoint,
+          { feed: page.checkpoint, lsn: null },
+          async (c) =>
+            applyFeedEvents(
+              this.projection,
+              await this.#revealed(page.events, c),
+              this.#serializer,
+              c,
+            ),
         );
       }
       if (done) return checkpoint;
@@ -211,8 +228,8 @@ export class ReplicationProjectionRunner {
     const events: FeedEvent[] = fresh
       .flatMap((tx) => tx.events)
       .filter((event) => compareFeedCheckpoints(event, expected.feed) > 0);
-    await this.#commit(expected, { feed: expected.feed, lsn: last.commitEndLsn }, (c) =>
-      applyFeedEvents(this.projection, events, this.#serializer, c),
+    await this.#commit(expected, { feed: expected.feed, lsn: last.commitEndLsn }, async (c) =>
+      applyFeedEvents(this.projection, await this.#revealed(events, c), this.#serializer, c),
     );
   }
 
@@ -228,5 +245,15 @@ export class ReplicationProjectionRunner {
     this.#expected = next;
     this.#applied += applied;
     return next;
+  }
+
+  /** The events with their personal data decrypted, when the runner has the option. */
+  #revealed(
+    events: readonly FeedEvent[],
+    context: ProjectionContext,
+  ): Promise<readonly FeedEvent[]> {
+    return this.#revealer
+      ? this.#revealer.reveal(events, context.manager)
+      : Promise.resolve(events);
   }
 }
