@@ -1,8 +1,18 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { FORGOTTEN_VALUE } from '../../src/domain';
-import { InMemoryEventRepository, personalDataContract } from '../../src/testing';
-import { ContractClub } from '../../src/testing/contract/contract-club';
+import { FORGOTTEN_VALUE, MissingDataSubjectError } from '../../src/domain';
+import {
+  AggregateTestFixture,
+  InMemoryEventRepository,
+  personalDataContract,
+} from '../../src/testing';
+import {
+  ContractAnonymous,
+  ContractClub,
+  ContractContact,
+  MemberJoined,
+  MemberNoted,
+} from '../../src/testing/contract/contract-club';
 
 personalDataContract('InMemoryEventRepository', () => new InMemoryEventRepository(), {
   describe,
@@ -36,5 +46,26 @@ describe('InMemoryEventRepository with personal data', () => {
     await repository.save(club);
     expect(club.snapshotVersion).to.equal(0);
     expect((await repository.load(ContractClub, club.id)).members).to.have.length(4);
+  });
+});
+
+describe('AggregateTestFixture with personal data', () => {
+  const ada = '00000000-0000-4000-8000-00000000ada0';
+
+  it('runs a command on an aggregate whose subject was forgotten', async () => {
+    const club = await AggregateTestFixture.for(ContractClub)
+      .given(new MemberJoined(ada, new ContractContact('Ada', 'ada@example.com'), 'basic'))
+      .forgetting(ada)
+      .when((c) => c.note('x', 'hello'))
+      .expectEvents(new MemberNoted('x', 'hello'));
+    expect(club.members[0].email).to.equal(FORGOTTEN_VALUE);
+  });
+
+  it('fails a recorded event with personal data and no data subject', async () => {
+    const error = await AggregateTestFixture.for(ContractClub)
+      .when((c) => c.leakAnonymously('secret'))
+      .expectEvents(new ContractAnonymous('secret'))
+      .catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(MissingDataSubjectError);
   });
 });

@@ -21,7 +21,7 @@ export function batchSubjects(batch: AppendBatch): BatchSubjects {
     stream.rows.forEach((row, i) => {
       const event = events[i];
       if (!holdsPersonalData(event, new Set())) return;
-      subjects.set(row.eventId, subjectOf(event, row.eventType));
+      subjects.set(row.eventId, subjectOfEvent(event, row.eventType));
     });
   }
   return subjects;
@@ -116,7 +116,8 @@ export function holdsPersonalData(value: unknown, seen: Set<object>): boolean {
   return false;
 }
 
-function subjectOf(event: object, eventType: string): string {
+/** The data subject of an event; {@link MissingDataSubjectError} when it declares none. */
+export function subjectOfEvent(event: object, eventType: string): string {
   const resolve = subjectResolverOf(event.constructor);
   const subject = resolve?.(event);
   if (typeof subject !== 'string' || subject.length === 0 || subject.length > 255) {
@@ -129,7 +130,7 @@ function subjectOf(event: object, eventType: string): string {
  * Walks an event instance and its plain JSON side by side: the instance says (by its classes)
  * which properties are personal, the plain copy gets them replaced.
  */
-function replacePersonal(
+export function replacePersonal(
   instance: unknown,
   plain: unknown,
   replace: (value: unknown) => unknown,
