@@ -99,6 +99,8 @@ export class InMemoryEventRepository implements AggregateRepository {
         subjects,
         this.#personalKeys.forSubjects(subjects.values()),
       );
+      for (const row of batch.rows)
+        this.#serializer.assertPayloadSize(row.eventType, row.payloadJson);
       const replay = this.#storedReplay(batch);
       if (replay) {
         if (replay.sameEvents) markBatchCommitted(batch);

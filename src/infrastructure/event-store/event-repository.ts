@@ -273,7 +273,11 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
       subjects.size === 0
         ? new Map()
         : await this.#personalKeys.forSubjects([...new Set(subjects.values())], run);
-    return sealBatch(batch, subjects, keys);
+    const sealed = sealBatch(batch, subjects, keys);
+    // Ciphertext is longer than the values it replaces: the limit applies to what is stored.
+    for (const row of sealed.rows)
+      this.#serializer.assertPayloadSize(row.eventType, row.payloadJson);
+    return sealed;
   }
 
   /** Appends the batch; resolves with the replay when it turns out to be stored already. */
