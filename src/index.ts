@@ -11,6 +11,15 @@ import 'reflect-metadata';
 
 export * from './domain';
 export {
+  verifyReplay,
+  type VerifyReplayOptions,
+} from './infrastructure/replay-verify/verify-replay';
+export type {
+  ReplayFailure,
+  ReplayProgress,
+  ReplayReport,
+} from './infrastructure/replay-verify/replay-report';
+export {
   EventRepository,
   type EventRepositoryOptions,
   type EventSaveOptions,
@@ -18,7 +27,10 @@ export {
 export {
   createTesseraDataSource,
   type TesseraDataSourceOptions,
+  type PoolingMode,
 } from './infrastructure/session/tessera-data-source';
+export { StatementTimeoutNotInForceError } from './infrastructure/session/statement-timeout-not-in-force-error';
+export { DirectConnectionRequiredError } from './infrastructure/session/direct-connection-required-error';
 export {
   AGGREGATE_VERSION_CONSTRAINT,
   COMMAND_KEYS_TABLE,
@@ -42,6 +54,7 @@ export {
   OneStreamIndex1732500005000,
   CreateCommandKeys1732500006000,
   CreateUniqueValues1732500007000,
+  CreateProjectionLeases1732500020000,
   CreatePersonalDataKeys1732500040000,
 } from './migrations';
 export { CDC_ROLE } from './migrations/1732500003000-CreatePublication';
@@ -85,9 +98,11 @@ export type { ReplicatedTransaction } from './infrastructure/change-feed/replica
 export {
   createReplicationSlot,
   dropReplicationSlot,
+  recreateInvalidatedSlot,
   replicationSlotStatus,
   type ReplicationSlotStatus,
 } from './infrastructure/change-feed/replication-slot';
+export { ReplicationSlotInvalidatedError } from './infrastructure/change-feed/replication-slot-invalidated-error';
 export { ReplicationSlotInUseError } from './infrastructure/change-feed/replication-slot-in-use-error';
 export type { ProjectionContext } from './infrastructure/projections/projection-context';
 export {
@@ -106,4 +121,23 @@ export { rebuildProjection } from './infrastructure/projections/rebuild-projecti
 export { PROJECTION_CHECKPOINTS_TABLE } from './migrations/schema-names';
 export type { ProjectionCheckpoint } from './infrastructure/projections/projection-checkpoint-store';
 export { ProjectionCheckpointMovedError } from './infrastructure/projections/projection-checkpoint-moved-error';
+export { ProjectionLeadershipLostError } from './infrastructure/projections/projection-leadership-lost-error';
 export { ReplicationSlotLostError } from './infrastructure/projections/replication-slot-lost-error';
+export { checkHealth, type CheckHealthOptions } from './infrastructure/health/check-health';
+export type {
+  HealthCheck,
+  HealthReport,
+  HealthStatus,
+} from './infrastructure/health/health-report';
+export {
+  DEFAULT_HEALTH_THRESHOLDS,
+  type HealthLimits,
+  type HealthThresholds,
+} from './infrastructure/health/health-thresholds';
+export { replicaLag, type ReplicaLag } from './infrastructure/replicas/replica-lag';
+export { writePosition } from './infrastructure/replicas/write-position';
+export {
+  waitForReplay,
+  type WaitForReplayOptions,
+} from './infrastructure/replicas/wait-for-replay';
+export { ReplicaBehindError } from './infrastructure/replicas/replica-behind-error';

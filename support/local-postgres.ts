@@ -202,7 +202,14 @@ export async function createScratchDatabase(
   }
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   // The name is validated above and quoted, so interpolating it is safe (DDL takes no binds).
-  await withClient(serverUrl, (client) => client.query(`CREATE DATABASE "${name}"`));
+  await withClient(serverUrl, async (client) => {
+    await client.query(`CREATE DATABASE "${name}"`);
+    // Behind a transaction pooler the statement timeout is the database's own setting
+    // (createTesseraDataSource checks it): the test run through PgBouncer gives it the default.
+    if (process.env.TESSERA_TEST_POOLING === 'transaction') {
+      await client.query(`ALTER DATABASE "${name}" SET statement_timeout = 30000`);
+    }
+  });
 
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;

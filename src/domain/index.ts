@@ -5,6 +5,15 @@ export { DomainEvent, type DomainEventOptions } from './codec/domain-event.decor
 export { Apply } from './model/apply.decorator';
 export type { EventClass } from './codec/event-class';
 export { BigIntProperty } from './codec/bigint-property.decorator';
+export { registerUpcaster, assertUpcastersComplete } from './codec/register-upcaster';
+export { UpcasterRegistry, upcasters } from './codec/upcaster-registry';
+export type {
+  Upcaster,
+  PayloadUpcaster,
+  EventUpcaster,
+  UpcastedEvent,
+  UpcastContext,
+} from './codec/upcaster';
 export {
   EventSerializer,
   type EventSerializerOptions,
@@ -26,6 +35,8 @@ export type {
   UnchangedAggregate,
   UpdateOptions,
 } from './repository/aggregate-repository';
+export type { LoadOptions } from './repository/load-options';
+export type { ReadStreamOptions } from './repository/read-stream-options';
 export { retryOnConflict, type RetryOptions } from './repository/retry-on-conflict';
 export type { SaveResult, SavedStream } from './repository/save-result';
 export { PersonalData } from './personal-data/personal-data.decorator';

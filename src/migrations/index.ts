@@ -7,6 +7,7 @@ import { CreateProjectionCheckpoints1732500004000 } from './1732500004000-Create
 import { OneStreamIndex1732500005000 } from './1732500005000-OneStreamIndex';
 import { CreateCommandKeys1732500006000 } from './1732500006000-CreateCommandKeys';
 import { CreateUniqueValues1732500007000 } from './1732500007000-CreateUniqueValues';
+import { CreateProjectionLeases1732500020000 } from './1732500020000-CreateProjectionLeases';
 import { CreatePersonalDataKeys1732500040000 } from './1732500040000-CreatePersonalDataKeys';
 
 export {
@@ -18,6 +19,7 @@ export {
   OneStreamIndex1732500005000,
   CreateCommandKeys1732500006000,
   CreateUniqueValues1732500007000,
+  CreateProjectionLeases1732500020000,
   CreatePersonalDataKeys1732500040000,
 };
 
@@ -36,5 +38,6 @@ export const TESSERA_MIGRATIONS: Array<new () => MigrationInterface> = [
   OneStreamIndex1732500005000,
   CreateCommandKeys1732500006000,
   CreateUniqueValues1732500007000,
+  CreateProjectionLeases1732500020000,
   CreatePersonalDataKeys1732500040000,
 ];

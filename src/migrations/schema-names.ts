@@ -51,6 +51,9 @@ export const UNIQUE_VALUES_TABLE = 'unique_values';
 /** Primary key `(scope, value)` of {@link UNIQUE_VALUES_TABLE}: its violation is a taken value. */
 export const UNIQUE_VALUE_CONSTRAINT = 'pk_unique_values';
 
+/** Table of projection leases: which runner leads each asynchronous projection, until when. */
+export const PROJECTION_LEASES_TABLE = 'projection_leases';
+
 /** Table of the data subjects' keys for `@PersonalData` values, wrapped by the master key. */
 export const PERSONAL_DATA_KEYS_TABLE = 'personal_data_keys';
 

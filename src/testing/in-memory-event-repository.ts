@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AggregateClass, AggregateRoot } from '../domain/model/aggregate-root';
 import type {
   AggregateRepository,
@@ -20,6 +21,8 @@ import { EventSerializer } from '../domain/codec/event-serializer';
 import { aggregateTypeName, snapshotPolicyOf } from '../domain/model/aggregate.decorator';
 import { AggregateTypeMismatchError } from '../domain/errors/aggregate-type-mismatch-error';
 import { Rehydrator } from '../domain/repository/rehydrator';
+import { streamRange, type ReadStreamOptions } from '../domain/repository/read-stream-options';
+import { pointInTime, type LoadOptions, type PointInTime } from '../domain/repository/load-options';
 import { SavesInFlight } from '../domain/repository/saves-in-flight';
 import { splitUpdateOptions, updateWithRetry } from '../domain/repository/update-with-retry';
 import { isUuid } from '../domain/model/uuid';
@@ -43,6 +46,17 @@ interface Row extends PendingRow {
 
 interface StoredSnapshot extends PendingSnapshot {
   readonly aggregateType: string;
+}
+
+/** An event as {@link InMemoryEventRepository.insertStoredEvents} stores it, unchecked. */
+export interface RawStoredEvent {
+  readonly eventType: string;
+  /** The payload as JSON holds it (stored as its JSON text). */
+  readonly payload: unknown;
+  /** `metadata.schemaVersion`; when undefined it is left out, as the first releases did. */
+  readonly schemaVersion?: number;
+  /** Insertion time; now when omitted. */
+  readonly createdAt?: Date;
 }
 
 /** Options of {@link InMemoryEventRepository}. */
@@ -79,6 +93,7 @@ export class InMemoryEventRepository implements AggregateRepository {
 
   constructor(options: InMemoryEventRepositoryOptions = {}) {
     this.#serializer = options.serializer ?? new EventSerializer();
+    this.#serializer.upcasters.assertComplete();
   }
 
   async save(aggregate: AggregateRoot, options?: SaveOptions): Promise<SaveResult> {
@@ -219,20 +234,31 @@ export class InMemoryEventRepository implements AggregateRepository {
     return resolveReplay(batch, keys, events);
   }
 
-  async load<T extends AggregateRoot>(type: AggregateClass<T>, id: string): Promise<T> {
-    const aggregate = await this.tryLoad(type, id);
+  async load<T extends AggregateRoot>(
+    type: AggregateClass<T>,
+    id: string,
+    options?: LoadOptions,
+  ): Promise<T> {
+    const aggregate = await this.tryLoad(type, id, options);
     if (!aggregate) throw new AggregateNotFoundError(aggregateTypeName(type), id);
     return aggregate;
   }
 
   /** Rehydrates from the latest snapshot of the class's snapshot version, if any, and the events after it. */
-  async tryLoad<T extends AggregateRoot>(type: AggregateClass<T>, id: string): Promise<T | null> {
+  async tryLoad<T extends AggregateRoot>(
+    type: AggregateClass<T>,
+    id: string,
+    options?: LoadOptions,
+  ): Promise<T | null> {
     aggregateTypeName(type);
-    const history = await this.readStream(id);
+    const point = pointInTime(options);
+    let history = await this.readStream(id);
+    if (point !== undefined) history = history.slice(0, untilOf(history, point));
     if (history.length === 0) return null;
-    const rehydrator = new Rehydrator(type, id, this.#serializer, this.#usableSnapshot(type, id));
+    const snapshot = point === undefined ? this.#usableSnapshot(type, id) : undefined;
+    const rehydrator = new Rehydrator(type, id, this.#serializer, snapshot);
     for (const stored of history.slice(rehydrator.version)) {
-      rehydrator.apply(stored);
+      rehydrator.apply({ ...stored, schemaVersion: stored.metadata?.schemaVersion });
     }
     return rehydrator.aggregate;
   }
@@ -252,14 +278,34 @@ export class InMemoryEventRepository implements AggregateRepository {
     return { state: JSON.parse(snapshot.stateJson) as object, version: snapshot.version };
   }
 
-  async readStream(aggregateId: string): Promise<readonly StoredEvent[]> {
+  async readStream(
+    aggregateId: string,
+    options?: ReadStreamOptions,
+  ): Promise<readonly StoredEvent[]> {
     if (!isUuid(aggregateId)) throw new InvalidAggregateIdError(aggregateId);
+    const range = options === undefined ? undefined : streamRange(options);
     await Promise.resolve();
     const rows = this.#streams.get(aggregateId.toLowerCase()) ?? [];
-    return rows.map((row) => {
-      const stored = toStoredEvent(row);
-      return { ...stored, payload: revealPayload(stored.payload, this.#personalKeys.byId) };
-    });
+    if (range === undefined) return rows.map((row) => this.#revealed(row));
+    const inRange = rows.filter(
+      (r) => r.version >= range.fromVersion && r.version <= range.toVersion,
+    );
+    if (range.backwards) inRange.reverse();
+    return inRange.slice(0, range.maxCount).map((row) => this.#revealed(row));
+  }
+
+  async readEvent(eventId: string): Promise<StoredEvent | null> {
+    if (!isUuid(eventId)) throw new TypeError(`event id ${JSON.stringify(eventId)} is not a UUID`);
+    await Promise.resolve();
+    const place = this.#eventPlaces.get(eventId.toLowerCase());
+    const row = place && this.#streams.get(place.aggregateId)?.[place.version - 1];
+    return row ? this.#revealed(row) : null;
+  }
+
+  /** A stored row as the reads return it: personal values decrypted, or the placeholder. */
+  #revealed(row: Row): StoredEvent {
+    const stored = toStoredEvent(row);
+    return { ...stored, payload: revealPayload(stored.payload, this.#personalKeys.byId) };
   }
 
   update<T extends AggregateRoot>(
@@ -284,12 +330,57 @@ export class InMemoryEventRepository implements AggregateRepository {
   }
 
   /**
+   * Appends events as an older release (or another writer) stored them, bypassing aggregates,
+   * serialization and validation, at the stream's next versions: for tests of upcasters and of
+   * history that no longer loads, as a raw SQL `INSERT` would be on PostgreSQL.
+   */
+  insertStoredEvents(
+    aggregateId: string,
+    aggregateType: string,
+    events: readonly RawStoredEvent[],
+  ): void {
+    if (!isUuid(aggregateId)) throw new InvalidAggregateIdError(aggregateId);
+    const id = aggregateId.toLowerCase();
+    let rows = this.#streams.get(id);
+    if (!rows) this.#streams.set(id, (rows = []));
+    for (const event of events) {
+      const createdAt = event.createdAt ?? new Date();
+      const row: Row = {
+        eventId: randomUUID(),
+        aggregateId: id,
+        aggregateType,
+        eventType: event.eventType,
+        version: rows.length + 1,
+        payloadJson: JSON.stringify(event.payload),
+        metadataJson: JSON.stringify({
+          ...(event.schemaVersion === undefined ? {} : { schemaVersion: event.schemaVersion }),
+          occurredAt: createdAt.toISOString(),
+        }),
+        createdAt,
+      };
+      rows.push(row);
+      this.#eventPlaces.set(row.eventId, row);
+    }
+  }
+
+  /**
    * Every stored event of every aggregate, in append order per aggregate, as stored (personal
    * data encrypted). For assertions.
    */
   allEvents(): readonly StoredEvent[] {
     return [...this.#streams.values()].flat().map(toStoredEvent);
   }
+}
+
+/** How many events of a stream a point-in-time load folds (see `LoadOptions`). */
+function untilOf(history: readonly StoredEvent[], point: PointInTime): number {
+  let until = Math.min(point.asOfVersion ?? history.length, history.length);
+  if (point.asOf !== undefined) {
+    const asOf = point.asOf.getTime();
+    const after = history.findIndex((e) => (e.createdAt?.getTime() ?? 0) > asOf);
+    if (after !== -1) until = Math.min(until, after);
+  }
+  return until;
 }
 
 function uniqueKeyOf(value: HeldValue): string {

@@ -9,6 +9,7 @@ import 'reflect-metadata';
 export {
   InMemoryEventRepository,
   type InMemoryEventRepositoryOptions,
+  type RawStoredEvent,
 } from './in-memory-event-repository';
 export { AggregateTestFixture } from './aggregate-test-fixture';
 export { aggregateRepositoryContract } from './contract/aggregate-repository-contract';

@@ -1,7 +1,14 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { IsInt } from 'class-validator';
-import { Aggregate, AggregateRoot, Apply, DomainEvent, EventSerializer } from '../../src';
+import {
+  Aggregate,
+  AggregateRoot,
+  Apply,
+  DomainEvent,
+  EventSerializer,
+  registerUpcaster,
+} from '../../src';
 import { prepareAppend } from '../../src/domain/repository/append-batch';
 
 @DomainEvent('Test.Batch.Counted', { version: 3 })
@@ -10,6 +17,10 @@ class Counted {
   constructor(n: number) {
     this.n = n;
   }
+}
+// Version 3 needs a chain from 1 for repositories of this process to start.
+for (const fromVersion of [1, 2]) {
+  registerUpcaster({ type: 'Test.Batch.Counted', fromVersion, upcast: (payload) => payload });
 }
 
 @Aggregate('Test.Batch.Counter')

@@ -20,6 +20,7 @@ import {
   DomainEvent,
   EventSerializer,
   InvalidEventError,
+  registerUpcaster,
   UnknownEventTypeError,
   UnregisteredEventError,
   UnserializableEventError,
@@ -77,6 +78,14 @@ class OrderPlaced {
     this.sequence = sequence;
     this.total = total;
   }
+}
+// Version 4 needs a chain from 1 for repositories of this process to start.
+for (const fromVersion of [1, 2, 3]) {
+  registerUpcaster({
+    type: 'Test.Serializer.OrderPlaced',
+    fromVersion,
+    upcast: (payload) => payload,
+  });
 }
 
 /** A loose event whose single property can hold anything, to feed the serializer bad values. */

@@ -5,6 +5,7 @@ import {
   aggregateTypeName,
   Apply,
   DomainEvent,
+  registerUpcaster,
   RegistrationError,
   TesseraError,
 } from '../../src/domain';
@@ -47,6 +48,10 @@ describe('@DomainEvent', () => {
     @DomainEvent('Test.Registry.Versioned', { version: 3 })
     class Versioned {}
     expect(eventRegistry.findByClass(Versioned)?.version).to.equal(3);
+    // Version 3 needs a chain from 1 for repositories of this process to start.
+    for (const fromVersion of [1, 2]) {
+      registerUpcaster({ type: 'Test.Registry.Versioned', fromVersion, upcast: (p) => p });
+    }
   });
 
   it('rejects a duplicate name at decoration time with RegistrationError', () => {

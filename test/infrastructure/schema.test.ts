@@ -173,14 +173,14 @@ describe('Tessera migrations reversibility', () => {
       expect(applied.map((migration) => migration.name)).to.deep.equal(names);
       expect(await tableExists(dataSource)).to.equal(true);
 
-      // Undoing every migration from the index change on gives back the ADR's schema exactly,
+      // Undoing everything from the index change on gives back the ADR's schema exactly,
       // duplicate index included.
-      const afterIndexChange = names.length - names.indexOf('OneStreamIndex1732500005000');
-      for (let i = 0; i < afterIndexChange; i++) await dataSource.undoLastMigration();
+      const fromIndexChange = names.length - names.indexOf('OneStreamIndex1732500005000');
+      for (let i = 0; i < fromIndexChange; i++) await dataSource.undoLastMigration();
       expect((await indexesOf(dataSource)).get('idx_events_aggregate')).to.match(
         /USING btree \(aggregate_id, version\)$/,
       );
-      for (let i = afterIndexChange; i < names.length; i++) await dataSource.undoLastMigration();
+      for (let i = fromIndexChange; i < names.length; i++) await dataSource.undoLastMigration();
       expect(await tableExists(dataSource)).to.equal(false);
       expect(await userTables(dataSource)).to.deep.equal(['migrations']);
 

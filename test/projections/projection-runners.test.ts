@@ -120,6 +120,26 @@ describe('OrderedProjectionRunner', () => {
     await expectCaughtUp(db.dataSource);
   });
 
+  it('replays at once after a rebuild while idle, with no new event and no error', async () => {
+    const projection = sensorTotals('totals_idle_rebuild');
+    await appendSensors(db.dataSource, 20);
+    const errors: unknown[] = [];
+    const runner = new OrderedProjectionRunner(db.dataSource, projection, {
+      pollIntervalMs: 20,
+      lockRetryMs: 20,
+      onError: (error) => errors.push(error),
+    });
+    runners.push(runner);
+    runner.start();
+    await expectCaughtUp(db.dataSource);
+    const applied = runner.appliedEvents;
+    await db.dataSource.query('UPDATE sensor_totals SET total = -1, readings = -1');
+    await rebuildProjection(db.dataSource, projection);
+    await expectCaughtUp(db.dataSource);
+    expect(runner.appliedEvents, 'the replay').to.equal(2 * applied);
+    expect(errors).to.deep.equal([]);
+  });
+
   it('rebuilds from zero while running, without a double count', async () => {
     const projection = sensorTotals('totals_rebuild');
     await appendSensors(db.dataSource, 30);

@@ -89,8 +89,8 @@ function tsconfigFor(files: readonly string[]): object {
   };
 }
 
-/** Type-checks the files; resolves with tsc's diagnostics, mapped to README lines. */
-async function typeCheck(files: readonly SnippetFile[]): Promise<string> {
+/** Type-checks the files; resolves with tsc's diagnostics, mapped to lines of `source`. */
+async function typeCheck(files: readonly SnippetFile[], source = 'README.md'): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-readme-'));
   try {
     const paths = files.map((file) => {
@@ -117,7 +117,7 @@ async function typeCheck(files: readonly SnippetFile[]): Promise<string> {
         /(snippet-\d+\.ts)\((\d+),(\d+)\)/g,
         (_, name: string, line: string) => {
           const file = files.find((f) => f.name === name);
-          return `README.md:${file?.readmeLines[Number(line) - 1] ?? '?'} (${name}:${line})`;
+          return `${source}:${file?.readmeLines[Number(line) - 1] ?? '?'} (${name}:${line})`;
         },
       );
     }
@@ -154,5 +154,16 @@ describe('README.md snippets', () => {
     );
     const diagnostics = await typeCheck(snippetFiles(broken));
     expect(diagnostics).to.match(/README\.md:5 .*TS2322/);
+  });
+});
+
+describe('docs/schema-evolution.md snippets', () => {
+  it('type-check against src like the README', async function () {
+    this.timeout(60_000);
+    const source = 'docs/schema-evolution.md';
+    const snippets = tsSnippets(readFileSync(join(ROOT, source), 'utf8'));
+    expect(snippets.length).to.be.greaterThan(0);
+    const diagnostics = await typeCheck(snippetFiles(snippets), source);
+    expect(diagnostics, diagnostics).to.equal('');
   });
 });

@@ -22,6 +22,17 @@ const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_.:-]{0,254}$/;
 export class EventRegistry {
   readonly #byName = new Map<string, EventTypeInfo>();
   readonly #byClass = new Map<EventClass, EventTypeInfo>();
+  #generation = 0;
+
+  /** Moves on with every registration: what was checked against the registry may be stale. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** Every registered event class. */
+  all(): IterableIterator<EventTypeInfo> {
+    return this.#byName.values();
+  }
 
   /**
    * Registers a class; rejects a name or class that is already registered. A class of the same
@@ -67,6 +78,7 @@ export class EventRegistry {
     const info: EventTypeInfo<E> = Object.freeze({ name, version, type, definedIn });
     this.#byName.set(name, info);
     this.#byClass.set(type, info);
+    this.#generation += 1;
     return info;
   }
 

@@ -163,6 +163,24 @@ export abstract class AggregateRoot {
   }
 
   /**
+   * Applies what one stored event is today, without recording it, and moves the version by one:
+   * the event itself, or the several events an upcaster split it into, in order. Repositories
+   * call it while rehydrating.
+   */
+  loadStoredEvent(events: readonly object[]): void {
+    if (this.#uncommitted.length > 0) {
+      throw new Error(
+        `${this.constructor.name} ${this.id} has uncommitted events; history can only be loaded before raising new events`,
+      );
+    }
+    for (const event of events) {
+      const info = eventRegistry.infoOf(event);
+      this.#handlerFor(event, info.name).call(this, event);
+    }
+    this.#version += 1;
+  }
+
+  /**
    * The aggregate's state for a snapshot: by default its own enumerable fields except `id`, as
    * class-transformer turns them into plain JSON. On the way back, as for event properties,
    * Dates and value objects come back as such when their field is typed `Date` or a class and

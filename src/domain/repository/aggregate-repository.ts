@@ -1,6 +1,8 @@
 import type { AggregateClass, AggregateRoot } from '../model/aggregate-root';
 import type { EventMetadataOptions, StoredEvent } from '../model/event-envelope';
 import type { RetryOptions } from './retry-on-conflict';
+import type { LoadOptions } from './load-options';
+import type { ReadStreamOptions } from './read-stream-options';
 import type { SaveResult } from './save-result';
 
 /** Options of `save()` and `saveAll()`: metadata stored with every event of the save. */
@@ -65,12 +67,28 @@ export interface AggregateRepository<S extends SaveOptions = SaveOptions> {
   save(aggregate: AggregateRoot, options?: S): Promise<SaveResult>;
   /** Saves several aggregates atomically: every one or none (one `commandId` keys them all). */
   saveAll(aggregates: readonly AggregateRoot[], options?: S): Promise<SaveResult>;
-  /** Rehydrates an aggregate; throws `AggregateNotFoundError` when it has no event. */
-  load<T extends AggregateRoot>(type: AggregateClass<T>, id: string): Promise<T>;
-  /** Rehydrates an aggregate, or returns null when it has no event. */
-  tryLoad<T extends AggregateRoot>(type: AggregateClass<T>, id: string): Promise<T | null>;
-  /** The stored events of one aggregate in version order, payloads as plain JSON. */
-  readStream(aggregateId: string): Promise<readonly StoredEvent[]>;
+  /**
+   * Rehydrates an aggregate; throws `AggregateNotFoundError` when it has no event (before the
+   * point in time, with `asOfVersion` or `asOf`).
+   */
+  load<T extends AggregateRoot>(
+    type: AggregateClass<T>,
+    id: string,
+    options?: LoadOptions,
+  ): Promise<T>;
+  /** Rehydrates an aggregate, or returns null when it has no event (before the point in time). */
+  tryLoad<T extends AggregateRoot>(
+    type: AggregateClass<T>,
+    id: string,
+    options?: LoadOptions,
+  ): Promise<T | null>;
+  /**
+   * The stored events of one aggregate in version order (or a part of them, see
+   * {@link ReadStreamOptions}), payloads as plain JSON as they were stored, not upcast.
+   */
+  readStream(aggregateId: string, options?: ReadStreamOptions): Promise<readonly StoredEvent[]>;
+  /** One stored event by its id (the row's `id`), or null when there is none. */
+  readEvent(eventId: string): Promise<StoredEvent | null>;
   /**
    * Load, run the command, save; on `ConcurrencyError` reload and run the command again (see
    * {@link RetryOptions}). The command may run several times: it must change nothing outside the

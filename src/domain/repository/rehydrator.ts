@@ -1,5 +1,4 @@
 import type { AggregateClass, AggregateRoot } from '../model/aggregate-root';
-import type { StoredEvent } from '../model/event-envelope';
 import type { EventSerializer } from '../codec/event-serializer';
 import { aggregateTypeName } from '../model/aggregate.decorator';
 import { StreamDecoder, type FoldableEvent } from './stream-decoder';
@@ -39,7 +38,7 @@ export class Rehydrator<T extends AggregateRoot> {
 
   /** Applies one stored event; it must carry the next version. */
   apply(stored: FoldableEvent): void {
-    this.aggregate.loadFromHistory([this.#decoder.decode(stored)]);
+    this.aggregate.loadStoredEvent(this.#decoder.decode(stored));
   }
 }
 
@@ -47,7 +46,7 @@ export class Rehydrator<T extends AggregateRoot> {
 export function rehydrate<T extends AggregateRoot>(
   type: AggregateClass<T>,
   id: string,
-  history: Iterable<StoredEvent>,
+  history: Iterable<FoldableEvent>,
   serializer: EventSerializer,
 ): T {
   const rehydrator = new Rehydrator(type, id, serializer);

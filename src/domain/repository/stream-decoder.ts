@@ -3,16 +3,21 @@ import { CorruptedStreamError } from '../errors/corrupted-stream-error';
 import type { StoredEvent } from '../model/event-envelope';
 import type { EventSerializer } from '../codec/event-serializer';
 
-/** The parts of a stored event a fold needs. */
-export type FoldableEvent = Pick<
+/**
+ * The parts of a stored event a fold needs, with the schema version it was written with
+ * (`metadata.schemaVersion`; undefined or null for a row written without one, version 1).
+ */
+export interface FoldableEvent extends Pick<
   StoredEvent,
   'aggregateType' | 'eventType' | 'version' | 'payload'
->;
+> {
+  readonly schemaVersion: unknown;
+}
 
 /**
  * Turns one aggregate's stored events, read in version order, into event instances. Each row is
  * checked before it is decoded: the stream's aggregate type, the next version without a gap, a
- * known event type, a valid payload. The first failure throws.
+ * known event type, a schema version the code knows (upcast to the current one), a valid payload. The first failure throws.
  */
 export class StreamDecoder {
   #version: number;
@@ -32,8 +37,11 @@ export class StreamDecoder {
     return this.#version;
   }
 
-  /** Decodes the next stored event; it must carry version {@link StreamDecoder.version} + 1. */
-  decode(stored: FoldableEvent): object {
+  /**
+   * Decodes the next stored event, which must carry version {@link StreamDecoder.version} + 1,
+   * into what it is today: one event, or several when an upcaster split it.
+   */
+  decode(stored: FoldableEvent): readonly object[] {
     if (stored.aggregateType !== this.aggregateType) {
       throw new AggregateTypeMismatchError(
         this.aggregateId,
@@ -50,12 +58,13 @@ export class StreamDecoder {
         stored.version,
       );
     }
-    const event = this.serializer.deserialize(stored.eventType, stored.payload, {
-      aggregateId: this.aggregateId,
-      aggregateType: this.aggregateType,
-      version: stored.version,
-    });
+    const events = this.serializer.decodeStored(
+      stored.eventType,
+      stored.schemaVersion,
+      stored.payload,
+      { aggregateId: this.aggregateId, aggregateType: this.aggregateType, version: stored.version },
+    );
     this.#version = expected;
-    return event;
+    return events;
   }
 }

@@ -3,12 +3,19 @@ import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from 'pg-log
 import { EVENTS_TABLE } from '../../migrations/schema-names';
 import { EVENTS_PUBLICATION } from '../../migrations/schema-names';
 import { toFeedEvent, type FeedEventRow } from './feed-event';
+import {
+  upcasters as globalUpcasters,
+  type UpcasterRegistry,
+} from '../../domain/codec/upcaster-registry';
+import { upcastFeedEvents } from './upcast-feed-events';
 import { compareLsn, formatLsn, parseLsn } from './lsn';
 import type { ReplicatedTransaction } from './replicated-transaction';
+import { asSlotInvalidated } from './replication-slot-invalidated-error';
 import {
   assertSlotName,
   createReplicationSlot,
   dropReplicationSlot,
+  recreateInvalidatedSlot,
   replicationSlotStatus,
   type ReplicationSlotStatus,
 } from './replication-slot';
@@ -33,6 +40,17 @@ export interface LogicalReplicationConsumerOptions {
   readonly table?: string;
   /** Most events handed to one handler call (whole transactions only). Default 1000. */
   readonly maxBatchEvents?: number;
+  /**
+   * The upcaster chains events are read through before the handler sees them (see
+   * `upcastFeedEvents`). Default: the process-wide registry `registerUpcaster()` fills.
+   */
+  readonly upcasters?: UpcasterRegistry;
+  /**
+   * False hands the handler the events as stored, not upcast: for a handler that has a step to
+   * take before upcasting (`ReplicationProjectionRunner` decrypts personal data first, then
+   * upcasts with `upcasters`). Default true.
+   */
+  readonly upcast?: boolean;
 }
 
 /** The stream's internals pg-logical-replication itself reaches for to pause the socket. */
@@ -67,6 +85,7 @@ export class LogicalReplicationConsumer {
   readonly #options: LogicalReplicationConsumerOptions;
   readonly #table: string;
   readonly #maxBatchEvents: number;
+  readonly #upcasters: UpcasterRegistry;
   #service: LogicalReplicationService | undefined;
   #open: { xid: number; commitLsn: string; events: FeedEventRow[] } | undefined;
   #ready: ReplicatedTransaction[] = [];
@@ -90,6 +109,8 @@ export class LogicalReplicationConsumer {
     this.publicationName = options.publicationName ?? EVENTS_PUBLICATION;
     this.#table = options.table ?? EVENTS_TABLE;
     this.#maxBatchEvents = maxBatchEvents;
+    this.#upcasters = options.upcasters ?? globalUpcasters;
+    this.#upcasters.assertComplete();
   }
 
   /** Settles when the stream ends: resolves after {@link stop}, rejects with what broke it. */
@@ -107,9 +128,20 @@ export class LogicalReplicationConsumer {
     return this.#acknowledged;
   }
 
-  /** Creates the slot unless it exists; true when this call created it. */
+  /**
+   * Creates the slot unless it exists; true when this call created it. Rejects with
+   * ReplicationSlotInvalidatedError when the slot exists but PostgreSQL invalidated it.
+   */
   createSlot(): Promise<boolean> {
     return this.#admin((db) => createReplicationSlot(db, this.slotName));
+  }
+
+  /**
+   * Replaces the slot if PostgreSQL invalidated it (true), else changes nothing (false). The new
+   * slot streams from now on: read what was committed before from the events table.
+   */
+  recreateInvalidatedSlot(): Promise<boolean> {
+    return this.#admin((db) => recreateInvalidatedSlot(db, this.slotName));
   }
 
   /** The slot's state and lag, or null when the slot does not exist. */
@@ -126,7 +158,8 @@ export class LogicalReplicationConsumer {
   /**
    * Connects and starts streaming from the slot's last acknowledged position. Resolves once the
    * server has accepted the replication command; rejects if it refused (no slot, no publication,
-   * no REPLICATION privilege).
+   * no REPLICATION privilege), with ReplicationSlotInvalidatedError (and the server's detail) when
+   * PostgreSQL invalidated the slot.
    */
   async start(): Promise<void> {
     if (this.#service) throw new Error(`consumer of slot ${this.slotName} is already running`);
@@ -158,7 +191,13 @@ export class LogicalReplicationConsumer {
       () => void this.#endOfStream(),
       (error: unknown) => void this.#fail(error),
     );
-    await Promise.race([started, streaming.then(() => undefined), this.#closed]);
+    const refused = streaming.then(
+      () => undefined,
+      (error: unknown) => {
+        throw asSlotInvalidated(this.slotName, error) ?? error;
+      },
+    );
+    await Promise.race([started, refused, this.#closed]);
     if (this.#failure !== undefined) throw this.#failure;
   }
 
@@ -232,7 +271,13 @@ export class LogicalReplicationConsumer {
     try {
       while (this.#ready.length > 0 && !this.#stopping && this.#failure === undefined) {
         const batch = this.#takeBatch();
-        const withEvents = batch.filter((tx) => tx.events.length > 0);
+        const withEvents = batch
+          .filter((tx) => tx.events.length > 0)
+          .map((tx) =>
+            this.#options.upcast === false
+              ? tx
+              : { ...tx, events: upcastFeedEvents(tx.events, this.#upcasters) },
+          );
         if (withEvents.length > 0) await this.#options.handler(withEvents);
         if (this.#failure !== undefined) return;
         this.#acknowledge(batch[batch.length - 1].commitEndLsn);
@@ -289,7 +334,8 @@ export class LogicalReplicationConsumer {
     if (this.#failure !== undefined || (this.#stopping && !this.#service)) return;
     if (this.#stopping && isConnectionEnd(error)) return;
     this.#failure =
-      error instanceof Error ? error : new Error(`replication stream failed: ${String(error)}`);
+      asSlotInvalidated(this.slotName, error) ??
+      (error instanceof Error ? error : new Error(`replication stream failed: ${String(error)}`));
     await this.#shutdown();
     this.#settle?.reject(this.#failure);
   }

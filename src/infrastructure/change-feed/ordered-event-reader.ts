@@ -5,6 +5,11 @@ import { assertFeedCheckpoint, type FeedCheckpoint } from './feed-checkpoint';
 import type { PersonalDataOptions } from '../personal-data/personal-data-options';
 import { FeedRevealer } from '../personal-data/feed-revealer';
 import { toFeedEvent, type FeedEvent, type FeedEventRow } from './feed-event';
+import {
+  upcasters as globalUpcasters,
+  type UpcasterRegistry,
+} from '../../domain/codec/upcaster-registry';
+import { upcastFeedEvents } from './upcast-feed-events';
 
 /** Options of {@link OrderedEventReader}. */
 export interface OrderedEventReaderOptions {
@@ -17,6 +22,11 @@ export interface OrderedEventReaderOptions {
    * the events carry the stored ciphertext.
    */
   readonly personalData?: PersonalDataOptions;
+  /**
+   * The upcaster chains events are read through (see `upcastFeedEvents`). Default: the
+   * process-wide registry `registerUpcaster()` fills.
+   */
+  readonly upcasters?: UpcasterRegistry;
 }
 
 /** What to read in one {@link OrderedEventReader.readPage} call. */
@@ -25,7 +35,10 @@ export interface FeedPageRequest {
   readonly limit?: number;
   /** Only events of these aggregate types. */
   readonly aggregateTypes?: readonly string[];
-  /** Only events of these event types. */
+  /**
+   * Only events of these event types, as today's code names them: stored events of older
+   * names that upcasters rename or split into one of them are read too.
+   */
   readonly eventTypes?: readonly string[];
   /** Run in this transaction instead of an autocommit statement on the pool. */
   readonly manager?: EntityManager;
@@ -39,7 +52,10 @@ export interface FeedPageRequest {
 
 /** One page of the ordered feed. */
 export interface FeedPage {
-  /** Events in `(transaction_id, position)` order. */
+  /**
+   * Events in `(transaction_id, position)` order, upcast to their classes' current versions
+   * (a split row gives several events with the same position).
+   */
   readonly events: readonly FeedEvent[];
   /** Where the next page starts: the last event's pair, or the request's checkpoint if empty. */
   readonly checkpoint: FeedCheckpoint;
@@ -77,9 +93,12 @@ export class OrderedEventReader {
   readonly #guarded: string;
   readonly #unguarded: string;
   readonly #revealer: FeedRevealer | undefined;
+  readonly #upcasters: UpcasterRegistry;
 
   constructor(dataSource: DataSource, options: OrderedEventReaderOptions = {}) {
     this.#dataSource = dataSource;
+    this.#upcasters = options.upcasters ?? globalUpcasters;
+    this.#upcasters.assertComplete();
     const table = qualifiedTableName(options.table ?? EVENTS_TABLE, options.schema);
     this.#guarded = selectPageSql(table, true);
     this.#unguarded = selectPageSql(table, false);
@@ -97,19 +116,20 @@ export class OrderedEventReader {
       after.transactionId,
       after.position,
       request.aggregateTypes ? [...request.aggregateTypes] : null,
-      request.eventTypes ? [...request.eventTypes] : null,
+      request.eventTypes ? this.#upcasters.sourcesOf(request.eventTypes) : null,
       limit,
     ];
     const sql = request.unguarded ? this.#unguarded : this.#guarded;
     const runner = request.manager ?? this.#dataSource;
     const rows = await runner.query<FeedEventRow[]>(sql, params);
     const stored = rows.map(toFeedEvent);
-    const events = this.#revealer ? await this.#revealer.reveal(stored, runner) : stored;
-    const last = events[events.length - 1];
+    const last = stored[stored.length - 1];
+    // Decrypted before upcasting: the upcasters see the plain values, as on load.
+    const read = this.#revealer ? await this.#revealer.reveal(stored, runner) : stored;
     return {
-      events,
+      events: upcastFeedEvents(read, this.#upcasters, request.eventTypes),
       checkpoint: last ? { transactionId: last.transactionId, position: last.position } : after,
-      hasMore: events.length === limit,
+      hasMore: read.length === limit,
     };
   }
 }

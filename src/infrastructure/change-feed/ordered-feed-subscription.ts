@@ -22,6 +22,11 @@ export interface OrderedFeedSubscriptionOptions {
   readonly listener?: ChangeFeedListener;
   /** Told about a failed read or handler; the subscription waits a poll interval and retries. */
   readonly onError?: (error: unknown) => void;
+  /**
+   * Asked after each idle wait (only when `from` is a function): true when the stored checkpoint
+   * moved (a rebuild reset it), so the subscription reloads it from `from` before reading on.
+   */
+  readonly checkpointMoved?: (current: FeedCheckpoint) => Promise<boolean>;
 }
 
 /**
@@ -91,6 +96,10 @@ export class OrderedFeedSubscription {
     let needsCheckpoint = true;
     while (this.#running) {
       try {
+        const { checkpointMoved } = this.#options;
+        if (!needsCheckpoint && this.#caughtUp && checkpointMoved) {
+          needsCheckpoint = await checkpointMoved(this.#checkpoint as FeedCheckpoint);
+        }
         if (needsCheckpoint) {
           const { from } = this.#options;
           this.#checkpoint = typeof from === 'function' ? await from() : from;

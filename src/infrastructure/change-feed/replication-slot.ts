@@ -1,4 +1,5 @@
 import { ReplicationSlotInUseError } from './replication-slot-in-use-error';
+import { ReplicationSlotInvalidatedError } from './replication-slot-invalidated-error';
 
 /** The subset of a node-postgres client or pool the slot helpers use. */
 export interface PgQueryable {
@@ -73,9 +74,19 @@ export async function replicationSlotStatus(
 /**
  * Creates a pgoutput slot unless it exists; returns true when this call created it. The slot
  * keeps every change committed from now on until a consumer acknowledges it.
+ *
+ * @throws ReplicationSlotInvalidatedError when the slot exists but PostgreSQL invalidated it:
+ *   returning false would let a consumer start on a slot that can no longer stream.
  */
 export async function createReplicationSlot(db: PgQueryable, slotName: string): Promise<boolean> {
-  if (await replicationSlotStatus(db, slotName)) return false;
+  const existing = await replicationSlotStatus(db, slotName);
+  if (existing?.walStatus === 'lost') {
+    throw new ReplicationSlotInvalidatedError(
+      slotName,
+      `wal_status is lost: the WAL it needed was removed (max_slot_wal_keep_size)`,
+    );
+  }
+  if (existing) return false;
   try {
     await db.query("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", [slotName]);
     return true;
@@ -84,6 +95,24 @@ export async function createReplicationSlot(db: PgQueryable, slotName: string): 
     if ((error as { code?: string }).code === '42710') return false;
     throw error;
   }
+}
+
+/**
+ * Replaces an invalidated slot with a new one that streams from now on; returns true when it
+ * did, false when the slot was not invalidated (then nothing is changed). Whatever was committed
+ * between the old slot's last acknowledgement and now must be read from the events table
+ * (docs/operations.md).
+ */
+export async function recreateInvalidatedSlot(
+  db: PgQueryable,
+  slotName: string,
+  timeoutMs = 10_000,
+): Promise<boolean> {
+  const existing = await replicationSlotStatus(db, slotName);
+  if (existing?.walStatus !== 'lost') return false;
+  await dropReplicationSlot(db, slotName, timeoutMs);
+  await createReplicationSlot(db, slotName);
+  return true;
 }
 
 /**

@@ -35,8 +35,11 @@ import { isUuid } from '../../domain/model/uuid';
 import { AppendStatements } from '../append/append-statement';
 import { toConcurrencyError } from '../append/to-concurrency-error';
 import { versionConflictAggregateId } from '../append/version-conflict';
-import { toStoredEvent, type EventRow } from '../load/event-row';
-import { loadAggregate } from '../load/load-aggregate';
+import { toStoredEvent, type EventRow, type EventRowWithId } from '../load/event-row';
+import { streamRange, type ReadStreamOptions } from '../../domain/repository/read-stream-options';
+import { loadAggregate, type LoadContext } from '../load/load-aggregate';
+import { loadAggregateAsOf } from '../load/load-aggregate-as-of';
+import { pointInTime, type LoadOptions } from '../../domain/repository/load-options';
 import { LoadStatements } from '../load/load-statements';
 import { UpdateHistory } from '../load/update-history';
 import { isConnectionError, PgSession, type BoundQuery, type EachRow } from '../session/pg-session';
@@ -77,8 +80,10 @@ export interface EventRepositoryOptions {
    */
   readonly pageSize?: number;
   /**
-   * Prepare statements once per connection under stable names. Default true; turn it off behind
-   * PgBouncer older than 1.21 in transaction pooling mode.
+   * Prepare statements once per connection under stable names. Default true: safe behind any
+   * pooler, since a data source behind a transaction-mode pooler runs them unnamed, and a
+   * statement that meets a pooled session without it (or with it) is sent again unnamed and
+   * turns preparing off for this repository (docs/operations.md). False never prepares.
    */
   readonly preparedStatements?: boolean;
   /**
@@ -89,6 +94,12 @@ export interface EventRepositoryOptions {
   readonly personalData?: PersonalDataOptions;
   /** Name of the data subjects' keys table. Default `personal_data_keys`. */
   readonly personalDataKeyTable?: string;
+  /**
+   * A DataSource on a streaming replica for the reads that may be stale (`readStream`). `load`,
+   * `update` and everything a write depends on read the primary. For read-your-writes see
+   * `writePosition` and `waitForReplay` (docs/operations.md).
+   */
+  readonly readReplica?: DataSource;
 }
 
 /** Save options of the PostgreSQL repository: metadata, and optionally a transaction to join. */
@@ -116,6 +127,8 @@ export interface EventSaveOptions extends SaveOptions {
  */
 export class EventRepository implements AggregateRepository<EventSaveOptions> {
   readonly #session: PgSession;
+  /** Where stale-tolerant reads go: the replica's session, or the primary's. */
+  readonly #reads: PgSession;
   readonly #serializer: EventSerializer;
   readonly #appends: AppendStatements;
   readonly #loads: LoadStatements;
@@ -130,7 +143,12 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
     }
     this.#pageSize = pageSize;
     this.#session = new PgSession(dataSource, options.preparedStatements ?? true);
+    this.#reads = options.readReplica
+      ? new PgSession(options.readReplica, options.preparedStatements ?? true)
+      : this.#session;
     this.#serializer = options.serializer ?? new EventSerializer();
+    // A broken upcaster chain fails here, at startup, not on the first load of an old stream.
+    this.#serializer.upcasters.assertComplete();
     const events = qualifiedTableName(options.table ?? EVENTS_TABLE, options.schema);
     const snapshots = qualifiedTableName(options.snapshotTable ?? SNAPSHOTS_TABLE, options.schema);
     const commandKeys = qualifiedTableName(
@@ -178,8 +196,12 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
   }
 
   /** {@inheritDoc AggregateRepository.load} */
-  async load<T extends AggregateRoot>(type: AggregateClass<T>, id: string): Promise<T> {
-    const aggregate = await this.tryLoad(type, id);
+  async load<T extends AggregateRoot>(
+    type: AggregateClass<T>,
+    id: string,
+    options?: LoadOptions,
+  ): Promise<T> {
+    const aggregate = await this.tryLoad(type, id, options);
     if (!aggregate) throw new AggregateNotFoundError(aggregateTypeName(type), id);
     return aggregate;
   }
@@ -188,25 +210,44 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
    * {@inheritDoc AggregateRepository.tryLoad}
    *
    * With a snapshot policy on the class, starts from the latest usable snapshot; either way the
-   * events are read in pages of `pageSize` and folded as they arrive.
+   * events are read in pages of `pageSize` and folded as they arrive. At a point in time
+   * (`asOfVersion`, `asOf`) the events are folded from the first, without a snapshot.
    */
-  tryLoad<T extends AggregateRoot>(type: AggregateClass<T>, id: string): Promise<T | null> {
-    return this.#load(type, normalizedId(id), undefined);
+  tryLoad<T extends AggregateRoot>(
+    type: AggregateClass<T>,
+    id: string,
+    options?: LoadOptions,
+  ): Promise<T | null> {
+    const aggregateId = normalizedId(id);
+    const point = pointInTime(options);
+    if (point === undefined) return this.#load(type, aggregateId, undefined);
+    aggregateTypeName(type);
+    return this.#session.session(undefined, (query: BoundQuery, each: EachRow) =>
+      loadAggregateAsOf(this.#context(query, each), type, aggregateId, point),
+    );
   }
 
   /** {@inheritDoc AggregateRepository.readStream} */
-  async readStream(aggregateId: string): Promise<readonly StoredEvent[]> {
+  async readStream(
+    aggregateId: string,
+    options?: ReadStreamOptions,
+  ): Promise<readonly StoredEvent[]> {
     const id = normalizedId(aggregateId);
-    const { sql, params } = this.#loads.stream(id);
-    const rows = await this.#session.query<EventRow>(sql, params);
-    if (this.#personalKeys.configured) {
-      const revealer = new PayloadRevealer(this.#personalKeys, (st) => this.#run(st, undefined));
-      await revealer.prepare(rows.map((row) => row.payload));
-      return rows.map((row) =>
-        toStoredEvent(id, { ...row, payload: revealer.reveal(row.payload) }),
-      );
-    }
-    return rows.map((row) => toStoredEvent(id, row));
+    const { sql, params } =
+      options === undefined ? this.#loads.stream(id) : this.#loads.range(id, streamRange(options));
+    const rows = await this.#reads.query<EventRow>(sql, params);
+    // The keys are read where the events were: a replica's copy of them, or the primary's.
+    const revealed = await this.#revealed(rows, (st) => this.#reads.query(st.sql, st.params));
+    return revealed.map((row) => toStoredEvent(id, row));
+  }
+
+  /** {@inheritDoc AggregateRepository.readEvent} */
+  async readEvent(eventId: string): Promise<StoredEvent | null> {
+    if (!isUuid(eventId)) throw new TypeError(`event id ${JSON.stringify(eventId)} is not a UUID`);
+    const { sql, params } = this.#loads.event(eventId.toLowerCase());
+    const rows = await this.#session.query<EventRowWithId>(sql, params);
+    const [row] = await this.#revealed(rows, (st) => this.#run(st, undefined));
+    return row ? toStoredEvent(row.aggregate_id, row) : null;
   }
 
   /**
@@ -375,21 +416,31 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
   ): Promise<T | null> {
     aggregateTypeName(type);
     return this.#session.session(manager, (query: BoundQuery, each: EachRow) =>
-      loadAggregate(
-        {
-          reader: { query, each },
-          statements: this.#loads,
-          serializer: this.#serializer,
-          pageSize: this.#pageSize,
-          revealer: this.#personalKeys.configured
-            ? new PayloadRevealer(this.#personalKeys, (st) => query(st.sql, st.params))
-            : undefined,
-        },
-        type,
-        id,
-        history,
-      ),
+      loadAggregate(this.#context(query, each), type, id, history),
     );
+  }
+
+  #context(query: BoundQuery, each: EachRow): LoadContext {
+    return {
+      reader: { query, each },
+      statements: this.#loads,
+      serializer: this.#serializer,
+      pageSize: this.#pageSize,
+      revealer: this.#personalKeys.configured
+        ? new PayloadRevealer(this.#personalKeys, (st) => query(st.sql, st.params))
+        : undefined,
+    };
+  }
+
+  /** The rows with their personal values decrypted (or the placeholder), with the option. */
+  async #revealed<R extends { readonly payload: unknown }>(
+    rows: readonly R[],
+    run: RunStatement,
+  ): Promise<readonly R[]> {
+    if (!this.#personalKeys.configured) return rows;
+    const revealer = new PayloadRevealer(this.#personalKeys, run);
+    await revealer.prepare(rows.map((row) => row.payload));
+    return rows.map((row) => ({ ...row, payload: revealer.reveal(row.payload) }));
   }
 }
 

@@ -11,6 +11,11 @@ export interface EventRow {
   readonly created_at: Date;
 }
 
+/** A row read by its id: with its aggregate id. */
+export interface EventRowWithId extends EventRow {
+  readonly aggregate_id: string;
+}
+
 /** Maps a row of one aggregate's stream to a {@link StoredEvent}. */
 export function toStoredEvent(aggregateId: string, row: EventRow): StoredEvent {
   return {

@@ -1,9 +1,16 @@
 import { namedSql, type BoundStatement, type NamedSql } from '../sql/named-sql';
+import type { StreamRange } from '../../domain/repository/read-stream-options';
 
 /** The columns of a page's rows, read as arrays in this order (see {@link LoadStatements.page}). */
-export const PAGE_COLUMNS = ['version', 'aggregateType', 'eventType', 'payload'] as const;
-/** The columns of the head statement's rows: a page's, and the snapshot's schema version. */
-export const HEAD_COLUMNS = [...PAGE_COLUMNS, 'schemaVersion'] as const;
+export const PAGE_COLUMNS = [
+  'version',
+  'aggregateType',
+  'eventType',
+  'payload',
+  'schemaVersion',
+] as const;
+/** The head statement's rows have a page's columns; the snapshot row's schema version is its own. */
+export const HEAD_COLUMNS = PAGE_COLUMNS;
 
 /**
  * The statements a load runs, for the (validated, quoted) table names: each one's text is fixed
@@ -13,6 +20,10 @@ export class LoadStatements {
   readonly #page: NamedSql;
   readonly #head: NamedSql;
   readonly #stream: NamedSql;
+  readonly #firstAfter: NamedSql;
+  readonly #range: NamedSql;
+  readonly #rangeBackwards: NamedSql;
+  readonly #event: NamedSql;
 
   constructor(events: string, snapshots: string) {
     // Keyset pages: each page is an index range scan on (aggregate_id, version) starting after
@@ -20,8 +31,11 @@ export class LoadStatements {
     // a fold needs: parsing metadata and timestamps for every row would cost more than reading it.
     // The aggregate type is compared here ($4: the expected one): a row of the expected type
     // carries null instead of the same string again, one of another type carries that type.
+    // The schema version comes as text, not cast: a malformed one reaches the decoder to be
+    // named instead of failing the whole page's statement.
     this.#page = namedSql(
-      `SELECT version, ${typeUnless('$4')} AS "aggregateType", event_type AS "eventType", payload ` +
+      `SELECT version, ${typeUnless('$4')} AS "aggregateType", event_type AS "eventType", payload, ` +
+        `${SCHEMA_VERSION} AS "schemaVersion" ` +
         `FROM ${events} WHERE aggregate_id = $1 AND version > $2 ORDER BY version LIMIT $3`,
       PAGE_COLUMNS,
     );
@@ -31,13 +45,26 @@ export class LoadStatements {
     // snapshot row is the one without an event type.
     this.#head = namedSql(
       `(SELECT version, aggregate_type AS "aggregateType", NULL::varchar AS "eventType", ` +
-        `state AS payload, schema_version AS "schemaVersion" FROM ${snapshots} WHERE aggregate_id = $1) ` +
-        `UNION ALL (SELECT version, ${typeUnless('$3')}, event_type, payload, NULL FROM ${events} ` +
+        `state AS payload, schema_version::text AS "schemaVersion" FROM ${snapshots} WHERE aggregate_id = $1) ` +
+        `UNION ALL (SELECT version, ${typeUnless('$3')}, event_type, payload, ${SCHEMA_VERSION} FROM ${events} ` +
         `WHERE aggregate_id = $1 AND version > COALESCE((SELECT version FROM ${snapshots} ` +
         'WHERE aggregate_id = $1 AND schema_version = $2 AND aggregate_type = $3), 0) ' +
         'ORDER BY version LIMIT $4)',
       HEAD_COLUMNS,
     );
+    // Compared to the millisecond: a JavaScript Date has no finer time, so a stored event's own
+    // created_at, read back and passed as asOf, includes that event.
+    this.#firstAfter = namedSql(
+      `SELECT MIN(version) AS version FROM ${events} ` +
+        "WHERE aggregate_id = $1 AND date_trunc('milliseconds', created_at) > $2",
+      ['version'],
+    );
+    const envelope =
+      'id, aggregate_id::text, aggregate_type, event_type, version, payload, metadata, created_at';
+    const range = `SELECT ${envelope} FROM ${events} WHERE aggregate_id = $1 AND version BETWEEN $2 AND $3 `;
+    this.#range = namedSql(`${range}ORDER BY version LIMIT $4`);
+    this.#rangeBackwards = namedSql(`${range}ORDER BY version DESC LIMIT $4`);
+    this.#event = namedSql(`SELECT ${envelope} FROM ${events} WHERE id = $1`);
     this.#stream = namedSql(
       `SELECT id, aggregate_type, event_type, version, payload, metadata, created_at FROM ${events} ` +
         'WHERE aggregate_id = $1 ORDER BY version',
@@ -59,11 +86,32 @@ export class LoadStatements {
     return { sql: this.#head, params: [aggregateId, snapshotVersion, aggregateType, limit] };
   }
 
+  /** The first version of the stream stored after `asOf` (null when none was). */
+  firstVersionAfter(aggregateId: string, asOf: Date): BoundStatement {
+    return { sql: this.#firstAfter, params: [aggregateId, asOf] };
+  }
+
+  /** The stream's events in a range of versions, in either direction, at most `maxCount`. */
+  range(aggregateId: string, range: StreamRange): BoundStatement {
+    return {
+      sql: range.backwards ? this.#rangeBackwards : this.#range,
+      params: [aggregateId, range.fromVersion, range.toVersion, range.maxCount],
+    };
+  }
+
+  /** One event with its envelope, by its id. */
+  event(eventId: string): BoundStatement {
+    return { sql: this.#event, params: [eventId] };
+  }
+
   /** Every stored event of the stream with its envelope, in version order. */
   stream(aggregateId: string): BoundStatement {
     return { sql: this.#stream, params: [aggregateId] };
   }
 }
+
+/** An event row's stored schema version (see docs/schema-evolution.md). */
+const SCHEMA_VERSION = `metadata->>'schemaVersion'`;
 
 /**
  * A row's aggregate type, or null when it is the expected one (`param`). Written as a CASE

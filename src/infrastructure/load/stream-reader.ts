@@ -3,6 +3,7 @@ import { AggregateTypeMismatchError } from '../../domain/errors/aggregate-type-m
 import type { FoldableEvent } from '../../domain/repository/stream-decoder';
 import { aggregateTypeName, snapshotPolicyOf } from '../../domain/model/aggregate.decorator';
 import type { LoadStatements } from './load-statements';
+import { schemaVersionOf } from './schema-version-of';
 import type { BoundQuery, EachRow } from '../session/pg-session';
 
 /** A snapshot usable for an aggregate class. */
@@ -30,19 +31,20 @@ export type PageRow = [
   aggregateType: string | null,
   eventType: string,
   payload: unknown,
+  schemaVersion: string | null,
 ];
 
 /**
  * A row of the head statement ({@link LoadStatements.head}), in `HEAD_COLUMNS` order: an event
  * row, or the snapshot row, which has no event type, its state as payload, its own aggregate type
- * and its schema version.
+ * and its snapshot schema version.
  */
 type HeadRow = [
   version: number,
   aggregateType: string | null,
   eventType: string | null,
   payload: unknown,
-  schemaVersion: number | null,
+  schemaVersion: string | null,
 ];
 
 /** The event a page row holds (a row of the expected type gets that type back). */
@@ -52,6 +54,7 @@ export function foldableEvent(row: PageRow, aggregateType: string): FoldableEven
     eventType: row[2],
     version: row[0],
     payload: row[3],
+    schemaVersion: schemaVersionOf(row[4]),
   };
 }
 
@@ -86,7 +89,7 @@ export async function readHead<T extends AggregateRoot>(
     throw new AggregateTypeMismatchError(id, typeName, String(row[1]));
   }
   // A snapshot of another schema version is not used; the events were read from the start.
-  if (row[4] !== policy.version) return { page };
+  if (schemaVersionOf(row[4]) !== policy.version) return { page };
   return { snapshot: { state: row[3] as object, version: row[0] }, page };
 }
 

@@ -7,6 +7,7 @@ interface HeldRow {
   readonly aggregateType: string;
   readonly eventType: string;
   readonly version: number;
+  readonly schemaVersion: unknown;
   readonly json: string;
 }
 
@@ -58,6 +59,7 @@ export class UpdateHistory {
       aggregateType: row.aggregateType,
       eventType: row.eventType,
       version: row.version,
+      schemaVersion: row.schemaVersion,
       json: JSON.stringify(row.payload),
     });
     if (this.#rows.length > MAX_HELD_EVENTS) this.#rows = undefined;

@@ -11,7 +11,6 @@ import type { EventRepository, EventSaveOptions } from '../event-store/event-rep
 import { EVENTS_TABLE } from '../../migrations/schema-names';
 import { qualifiedTableName } from '../sql/sql-identifier';
 import { applyFeedEvents } from './apply-feed-events';
-import { FeedRevealer } from '../personal-data/feed-revealer';
 import type { PersonalDataOptions } from '../personal-data/personal-data-options';
 import type { ProjectionContext } from './projection-context';
 import { INLINE_LOCK_CLASS } from './projection-lock-keys';
@@ -24,8 +23,8 @@ export interface InlineProjectorOptions {
   readonly notifier?: ChangeFeedNotifier;
   readonly schema?: string;
   /**
-   * Decrypts `@PersonalData` values for the handlers (the master key, as given to
-   * `EventRepository`); without it they see the stored ciphertext.
+   * Decrypts `@PersonalData` values for a rebuild's handlers (the master key, as given to
+   * `EventRepository`), before upcasting; without it they see the stored ciphertext.
    */
   readonly personalData?: PersonalDataOptions;
 }
@@ -60,7 +59,6 @@ export class InlineProjector {
   readonly projections: readonly Projection<ProjectionContext>[];
   readonly #dataSource: DataSource;
   readonly #options: InlineProjectorOptions;
-  readonly #revealer: FeedRevealer | undefined;
   readonly #serializer: EventSerializer;
   readonly #selectAppended: string;
   readonly #reader: OrderedEventReader;
@@ -74,13 +72,16 @@ export class InlineProjector {
     this.#dataSource = dataSource;
     this.#options = options;
     this.#serializer = options.serializer ?? new EventSerializer();
-    this.#revealer = FeedRevealer.of(options.personalData, options.schema);
     const table = qualifiedTableName(EVENTS_TABLE, options.schema);
     this.#selectAppended =
       'SELECT id, aggregate_id, aggregate_type, event_type, version, metadata, created_at, ' +
       `position::text AS position, transaction_id::text AS transaction_id FROM ${table} ` +
       'WHERE id = ANY($1::uuid[])';
-    this.#reader = new OrderedEventReader(dataSource, { schema: options.schema });
+    this.#reader = new OrderedEventReader(dataSource, {
+      schema: options.schema,
+      upcasters: this.#serializer.upcasters,
+      personalData: options.personalData,
+    });
   }
 
   /**
@@ -130,10 +131,7 @@ export class InlineProjector {
           eventTypes: projection.eventTypes,
           aggregateTypes: projection.aggregateTypes,
         });
-        const events = this.#revealer
-          ? await this.#revealer.reveal(page.events, manager)
-          : page.events;
-        await applyFeedEvents(projection, events, this.#serializer, { manager });
+        await applyFeedEvents(projection, page.events, this.#serializer, { manager });
         checkpoint = page.checkpoint;
         if (!page.hasMore) return;
       }

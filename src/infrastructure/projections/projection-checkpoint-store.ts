@@ -59,6 +59,12 @@ export class ProjectionCheckpointStore {
     return toCheckpoint(rows[0]);
   }
 
+  /** The stored progress without creating it: undefined when the projection has no row. */
+  async read(name: string): Promise<ProjectionCheckpoint | undefined> {
+    const rows = await this.#dataSource.query<CheckpointRow[]>(this.#select(''), [name]);
+    return rows[0] ? toCheckpoint(rows[0]) : undefined;
+  }
+
   /** Reads and row-locks the progress in `manager`'s transaction, creating the row if needed. */
   async lock(manager: EntityManager, name: string): Promise<ProjectionCheckpoint> {
     await manager.query(

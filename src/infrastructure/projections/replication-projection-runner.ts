@@ -12,6 +12,7 @@ import { pgClientConfigOf } from '../change-feed/pg-client-config';
 import type { ReplicatedTransaction } from '../change-feed/replicated-transaction';
 import type { ReplicationSlotStatus } from '../change-feed/replication-slot';
 import { applyFeedEvents } from './apply-feed-events';
+import { upcastFeedEvents } from '../change-feed/upcast-feed-events';
 import { FeedRevealer } from '../personal-data/feed-revealer';
 import type { PersonalDataOptions } from '../personal-data/personal-data-options';
 import { untilAborted } from './until-aborted';
@@ -23,6 +24,8 @@ import {
   type ProjectionCheckpoint,
 } from './projection-checkpoint-store';
 import { ReplicationSlotLostError } from './replication-slot-lost-error';
+import { poolingOf } from '../session/tessera-data-source';
+import { DirectConnectionRequiredError } from '../session/direct-connection-required-error';
 
 /** Options of {@link ReplicationProjectionRunner}. */
 export interface ReplicationProjectionRunnerOptions {
@@ -45,7 +48,7 @@ export interface ReplicationProjectionRunnerOptions {
   readonly schema?: string;
   /**
    * Decrypts `@PersonalData` values for the handlers (the master key, as given to
-   * `EventRepository`); without it they see the stored ciphertext.
+   * `EventRepository`), before upcasting; without it they see the stored ciphertext.
    */
   readonly personalData?: PersonalDataOptions;
   /** Told about failures; the runner restarts the stream from its checkpoint on its own. */
@@ -93,7 +96,11 @@ export class ReplicationProjectionRunner {
     this.#serializer = options.serializer ?? new EventSerializer();
     this.#revealer = FeedRevealer.of(options.personalData, options.schema);
     this.#store = new ProjectionCheckpointStore(dataSource, { schema: options.schema });
-    this.#reader = new OrderedEventReader(dataSource, { schema: options.schema });
+    this.#reader = new OrderedEventReader(dataSource, {
+      schema: options.schema,
+      upcasters: this.#serializer.upcasters,
+      personalData: options.personalData,
+    });
     this.#consumer = new LogicalReplicationConsumer({
       connection:
         options.replicationConnection ??
@@ -101,6 +108,9 @@ export class ReplicationProjectionRunner {
       slotName: options.slotName ?? `tessera_${projection.name}`,
       publicationName: options.publicationName,
       maxBatchEvents: options.batchSize,
+      upcasters: this.#serializer.upcasters,
+      // Upcast here, after the personal data is decrypted (the upcasters see plain values).
+      upcast: false,
       handler: (transactions) => this.#applyTransactions(transactions),
     });
     this.#exclusive = new ExclusiveRunner({
@@ -129,8 +139,20 @@ export class ReplicationProjectionRunner {
     return this.#consumer.slotName;
   }
 
-  /** Starts competing to be the active runner, in the background. */
+  /**
+   * Starts competing to be the active runner, in the background.
+   *
+   * @throws DirectConnectionRequiredError when the data source is behind a transaction pooler
+   *   and the replication or lock connection was left to default to it.
+   */
   start(): void {
+    const missing = [
+      this.#options.replicationConnection ? undefined : 'replicationConnection',
+      this.#options.lockConnection ? undefined : 'lockConnection',
+    ].filter((option) => option !== undefined);
+    if (poolingOf(this.#dataSource) === 'transaction' && missing.length > 0) {
+      throw new DirectConnectionRequiredError('ReplicationProjectionRunner', missing);
+    }
     this.#exclusive.start();
   }
 
@@ -151,8 +173,11 @@ export class ReplicationProjectionRunner {
   }
 
   async #work(signal: AbortSignal): Promise<void> {
-    const created = await this.#consumer.createSlot();
     let checkpoint = await this.#store.load(this.projection.name);
+    // A projection that starts from the table (first start, or rebuilt) needs nothing the old
+    // slot held: an invalidated one is replaced. Otherwise createSlot() reports it.
+    if (checkpoint.lsn === null) await this.#consumer.recreateInvalidatedSlot();
+    const created = await this.#consumer.createSlot();
     if (checkpoint.lsn !== null && created) {
       throw new ReplicationSlotLostError(this.projection.name, this.slotName, checkpoint.lsn);
     }
@@ -190,16 +215,8 @@ export class ReplicationProjectionRunner {
       const first = page.events[0];
       const done = horizonPassed && (!first || BigInt(first.transactionId) >= BigInt(cutoff));
       if (first) {
-        checkpoint = await this.#commit(
-          checkpoint,
-          { feed: page.checkpoint, lsn: null },
-          async (c) =>
-            applyFeedEvents(
-              this.projection,
-              await this.#revealed(page.events, c),
-              this.#serializer,
-              c,
-            ),
+        checkpoint = await this.#commit(checkpoint, { feed: page.checkpoint, lsn: null }, (c) =>
+          applyFeedEvents(this.projection, page.events, this.#serializer, c),
         );
       }
       if (done) return checkpoint;
@@ -229,7 +246,7 @@ export class ReplicationProjectionRunner {
       .flatMap((tx) => tx.events)
       .filter((event) => compareFeedCheckpoints(event, expected.feed) > 0);
     await this.#commit(expected, { feed: expected.feed, lsn: last.commitEndLsn }, async (c) =>
-      applyFeedEvents(this.projection, await this.#revealed(events, c), this.#serializer, c),
+      applyFeedEvents(this.projection, await this.#readable(events, c), this.#serializer, c),
     );
   }
 
@@ -247,13 +264,15 @@ export class ReplicationProjectionRunner {
     return next;
   }
 
-  /** The events with their personal data decrypted, when the runner has the option. */
-  #revealed(
+  /**
+   * The slot's events as stored, made what the handlers read: personal data decrypted (with the
+   * option; the keys read in the batch's transaction), then upcast.
+   */
+  async #readable(
     events: readonly FeedEvent[],
     context: ProjectionContext,
   ): Promise<readonly FeedEvent[]> {
-    return this.#revealer
-      ? this.#revealer.reveal(events, context.manager)
-      : Promise.resolve(events);
+    const revealed = this.#revealer ? await this.#revealer.reveal(events, context.manager) : events;
+    return upcastFeedEvents(revealed, this.#serializer.upcasters);
   }
 }

@@ -1,6 +1,11 @@
 import type { EventEmitter } from 'node:events';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { NamedSql } from '../sql/named-sql';
+import { poolingOf } from './tessera-data-source';
+
+// SQLSTATEs of a named statement missing from, or already on, the server session.
+const UNDEFINED_PREPARED_STATEMENT = '26000';
+const DUPLICATE_PREPARED_STATEMENT = '42P05';
 
 /** The part of a node-postgres client the repository uses. */
 interface PgClient {
@@ -48,17 +53,32 @@ interface PooledDriver {
 /**
  * Runs the repository's statements. Outside a caller's transaction it borrows a connection from
  * TypeORM's own pg pool (the driver's, so pool size, timeouts and shutdown stay TypeORM's) and
- * sends one statement in autocommit: one round trip, one transaction. Statements that carry a
- * name are prepared once per connection under it unless disabled (PgBouncer before 1.21 in
- * transaction mode cannot follow named statements). Inside a caller's transaction it goes through that
- * EntityManager's QueryRunner, wrapping writes in a savepoint so a rejected append leaves the
- * caller's transaction usable.
+ * sends one statement in autocommit: one round trip, one transaction. Inside a caller's
+ * transaction it goes through that EntityManager's QueryRunner, wrapping writes in a savepoint so
+ * a rejected append leaves the caller's transaction usable.
+ *
+ * Statements that carry a name are prepared once per connection under it, except behind a
+ * transaction-mode pooler, which cannot follow a named statement from one transaction to the
+ * next. A data source made by createTesseraDataSource knows whether it sits behind one; for any
+ * other, the first statement that meets a pooled server session without its statement (26000) or
+ * with it already there (42P05) reveals it: nothing ran, so the statement is sent again unnamed
+ * and this session prepares nothing from then on. Names are derived from the statement text, so
+ * a name found on another session always stands for the same text.
  */
 export class PgSession {
+  #prepare: boolean;
+
   constructor(
     private readonly dataSource: DataSource,
-    private readonly prepare: boolean,
-  ) {}
+    prepare: boolean,
+  ) {
+    this.#prepare = prepare;
+  }
+
+  /** Whether statements are sent under their names right now. */
+  get prepares(): boolean {
+    return this.#prepare && poolingOf(this.dataSource) !== 'transaction';
+  }
 
   /** Runs a read and returns its rows. */
   async query<R>(sql: NamedSql, params: readonly unknown[], manager?: EntityManager): Promise<R[]> {
@@ -125,28 +145,43 @@ export class PgSession {
    */
   #run<R>(client: PgClient, sql: NamedSql, values: readonly unknown[]): Promise<R[]> {
     return new Promise<R[]>((resolve, reject) => {
-      const callback: QueryCallback = (error, result) => {
-        if (error) {
-          if (typeof error === 'object') fromPg.add(error);
-          reject(error);
-        } else resolve(result.rows as R[]);
-      };
-      // pg copies a config object's property descriptors on every call; a Query built from the
-      // text, named afterwards, is submitted as it is.
-      const Query = (client.constructor as { Query?: PgQueryClass }).Query;
-      if (!Query) {
-        const config = {
-          name: this.prepare ? sql.name : undefined,
-          text: sql.text,
-          values,
-          rowMode: sql.columns ? ('array' as const) : undefined,
+      const send = (prepare: boolean): void => {
+        const callback: QueryCallback = (error, result) => {
+          if (error) {
+            if (prepare && this.#lostStatement(error)) return send(false);
+            if (typeof error === 'object') fromPg.add(error);
+            reject(error);
+          } else resolve(result.rows as R[]);
         };
-        client.query(config, callback);
-        return;
-      }
-      const query = newQuery(Query, sql, values, this.prepare, callback);
-      client.query(query);
+        // pg copies a config object's property descriptors on every call; a Query built from the
+        // text, named afterwards, is submitted as it is.
+        const Query = (client.constructor as { Query?: PgQueryClass }).Query;
+        if (!Query) {
+          const config = {
+            name: prepare ? sql.name : undefined,
+            text: sql.text,
+            values,
+            rowMode: sql.columns ? ('array' as const) : undefined,
+          };
+          client.query(config, callback);
+          return;
+        }
+        client.query(newQuery(Query, sql, values, prepare, callback));
+      };
+      send(this.prepares);
     });
+  }
+
+  /**
+   * True (and statements go unnamed from now on) when a named statement met a server session
+   * of a transaction pooler that lacks it or already has it: the server ran nothing.
+   */
+  #lostStatement(error: Error): boolean {
+    const code = (error as { code?: unknown }).code;
+    if (code !== UNDEFINED_PREPARED_STATEMENT && code !== DUPLICATE_PREPARED_STATEMENT)
+      return false;
+    this.#prepare = false;
+    return true;
   }
 
   /**
@@ -171,30 +206,37 @@ export class PgSession {
       let count = 0;
       let failure: { error: unknown } | undefined;
       let settled = false;
-      const query = newQuery(Query, sql, values, this.prepare, (error) => {
-        // pg's query_timeout calls back before the statement ends: later rows go nowhere.
-        settled = true;
-        if (error) {
-          if (typeof error === 'object') fromPg.add(error);
-          reject(error);
-        } else if (failure) {
-          // What a fold handler threw reaches the caller as it was thrown.
-          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-          reject(failure.error);
-        } else resolve(count);
-      });
-      // pg emits rows from its socket reader: an exception thrown here would escape into it.
-      query.on('row', (row: R, result: { rows: unknown[] }) => {
-        result.rows.length = 0;
-        if (failure || settled) return;
-        count += 1;
-        try {
-          onRow(row);
-        } catch (error) {
-          failure = { error };
-        }
-      });
-      client.query(query);
+      const send = (prepare: boolean): void => {
+        const query = newQuery(Query, sql, values, prepare, (error) => {
+          // A statement the pooled session lacks fails before its first row.
+          if (error && prepare && count === 0 && !failure && this.#lostStatement(error)) {
+            return send(false);
+          }
+          // pg's query_timeout calls back before the statement ends: later rows go nowhere.
+          settled = true;
+          if (error) {
+            if (typeof error === 'object') fromPg.add(error);
+            reject(error);
+          } else if (failure) {
+            // What a fold handler threw reaches the caller as it was thrown.
+            // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+            reject(failure.error);
+          } else resolve(count);
+        });
+        // pg emits rows from its socket reader: an exception thrown here would escape into it.
+        query.on('row', (row: R, result: { rows: unknown[] }) => {
+          result.rows.length = 0;
+          if (failure || settled) return;
+          count += 1;
+          try {
+            onRow(row);
+          } catch (error) {
+            failure = { error };
+          }
+        });
+        client.query(query);
+      };
+      send(this.prepares);
     });
   }
 

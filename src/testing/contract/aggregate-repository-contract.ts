@@ -15,6 +15,7 @@ import { idempotencyContract } from './idempotency-contract';
 import { eventMetadataContract } from './event-metadata-contract';
 import { uniqueValueContract } from './unique-value-contract';
 import { unchangedContract } from './unchanged-contract';
+import { streamReadsContract } from './stream-reads-contract';
 
 /**
  * The behaviour every `AggregateRepository` must have, as a test suite for any runner: pass your
@@ -49,6 +50,7 @@ export function aggregateRepositoryContract(
     describe('metadata', () => eventMetadataContract(it));
     describe('unique values', () => uniqueValueContract(it));
     describe('aggregates required unchanged', () => unchangedContract(it));
+    describe('partial and point-in-time reads', () => streamReadsContract(it));
 
     async function created(repository: AggregateRepository, total = 0): Promise<ContractCounter> {
       const counter = ContractCounter.create(randomUUID(), 'c');
