@@ -36,7 +36,14 @@ export {
   COMMAND_KEYS_TABLE,
   EVENTS_TABLE,
   UNIQUE_VALUES_TABLE,
+  PERSONAL_DATA_KEYS_TABLE,
 } from './migrations/schema-names';
+export type { MasterKeyProvider } from './infrastructure/personal-data/master-key-provider';
+export {
+  EnvironmentMasterKey,
+  type EnvironmentMasterKeyOptions,
+} from './infrastructure/personal-data/environment-master-key';
+export type { PersonalDataOptions } from './infrastructure/personal-data/personal-data-options';
 export {
   TESSERA_MIGRATIONS,
   CreateEventsTable1732500000000,
@@ -48,6 +55,7 @@ export {
   CreateCommandKeys1732500006000,
   CreateUniqueValues1732500007000,
   CreateProjectionLeases1732500020000,
+  CreatePersonalDataKeys1732500040000,
 } from './migrations';
 export { CDC_ROLE } from './migrations/1732500003000-CreatePublication';
 export {

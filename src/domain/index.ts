@@ -39,3 +39,7 @@ export type { LoadOptions } from './repository/load-options';
 export type { ReadStreamOptions } from './repository/read-stream-options';
 export { retryOnConflict, type RetryOptions } from './repository/retry-on-conflict';
 export type { SaveResult, SavedStream } from './repository/save-result';
+export { PersonalData } from './personal-data/personal-data.decorator';
+export { DataSubject } from './personal-data/data-subject.decorator';
+export { DataSubjectOf } from './personal-data/data-subject-of.decorator';
+export { FORGOTTEN_VALUE } from './personal-data/forgotten-value';

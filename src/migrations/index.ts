@@ -8,6 +8,7 @@ import { OneStreamIndex1732500005000 } from './1732500005000-OneStreamIndex';
 import { CreateCommandKeys1732500006000 } from './1732500006000-CreateCommandKeys';
 import { CreateUniqueValues1732500007000 } from './1732500007000-CreateUniqueValues';
 import { CreateProjectionLeases1732500020000 } from './1732500020000-CreateProjectionLeases';
+import { CreatePersonalDataKeys1732500040000 } from './1732500040000-CreatePersonalDataKeys';
 
 export {
   CreateEventsTable1732500000000,
@@ -19,6 +20,7 @@ export {
   CreateCommandKeys1732500006000,
   CreateUniqueValues1732500007000,
   CreateProjectionLeases1732500020000,
+  CreatePersonalDataKeys1732500040000,
 };
 
 /**
@@ -37,4 +39,5 @@ export const TESSERA_MIGRATIONS: Array<new () => MigrationInterface> = [
   CreateCommandKeys1732500006000,
   CreateUniqueValues1732500007000,
   CreateProjectionLeases1732500020000,
+  CreatePersonalDataKeys1732500040000,
 ];

@@ -53,3 +53,12 @@ export const UNIQUE_VALUE_CONSTRAINT = 'pk_unique_values';
 
 /** Table of projection leases: which runner leads each asynchronous projection, until when. */
 export const PROJECTION_LEASES_TABLE = 'projection_leases';
+
+/** Table of the data subjects' keys for `@PersonalData` values, wrapped by the master key. */
+export const PERSONAL_DATA_KEYS_TABLE = 'personal_data_keys';
+
+/** Primary key `(subject_id)` of {@link PERSONAL_DATA_KEYS_TABLE}: one key per data subject. */
+export const PERSONAL_DATA_KEY_CONSTRAINT = 'pk_personal_data_keys';
+
+/** Unique constraint on the key id of {@link PERSONAL_DATA_KEYS_TABLE}, named by stored values. */
+export const PERSONAL_DATA_KEY_ID_CONSTRAINT = 'uq_personal_data_keys_key_id';

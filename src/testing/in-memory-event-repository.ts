@@ -36,6 +36,9 @@ import {
 } from '../domain/repository/resolve-replay';
 import { NOTHING_SAVED, type SaveResult } from '../domain/repository/save-result';
 import { attemptedStreams } from '../domain/repository/append-batch';
+import { batchSubjects, sealBatch } from '../domain/repository/seal-batch';
+import { revealPayload } from '../domain/personal-data/reveal-payload';
+import { InMemoryDataKeys } from './in-memory-data-keys';
 
 interface Row extends PendingRow {
   readonly createdAt: Date;
@@ -86,6 +89,7 @@ export class InMemoryEventRepository implements AggregateRepository {
   /** Holder of each unique value, by scope and value. */
   readonly #uniqueValues = new Map<string, string>();
   #loseNextAcknowledgement = false;
+  readonly #personalKeys = new InMemoryDataKeys();
 
   constructor(options: InMemoryEventRepositoryOptions = {}) {
     this.#serializer = options.serializer ?? new EventSerializer();
@@ -97,12 +101,21 @@ export class InMemoryEventRepository implements AggregateRepository {
   }
 
   async saveAll(aggregates: readonly AggregateRoot[], options?: SaveOptions): Promise<SaveResult> {
-    const batch = prepareAppend(aggregates, options, this.#serializer);
-    if (batch.rows.length === 0) return NOTHING_SAVED;
-    this.#inFlight.claim(batch);
+    const prepared = prepareAppend(aggregates, options, this.#serializer);
+    if (prepared.rows.length === 0) return NOTHING_SAVED;
+    this.#inFlight.claim(prepared);
     try {
       // A real store answers later: let other callers interleave here as they would.
       await Promise.resolve();
+      // Personal data is encrypted as the PostgreSQL repository does (keys created on demand).
+      const subjects = batchSubjects(prepared);
+      const batch = sealBatch(
+        prepared,
+        subjects,
+        this.#personalKeys.forSubjects(subjects.values()),
+      );
+      for (const row of batch.rows)
+        this.#serializer.assertPayloadSize(row.eventType, row.payloadJson);
       const replay = this.#storedReplay(batch);
       if (replay) {
         if (replay.sameEvents) markBatchCommitted(batch);
@@ -182,8 +195,16 @@ export class InMemoryEventRepository implements AggregateRepository {
       markBatchCommitted(batch);
       return { replayed: false, streams: attemptedStreams(batch) };
     } finally {
-      this.#inFlight.release(batch);
+      this.#inFlight.release(prepared);
     }
+  }
+
+  /**
+   * Forgets a data subject as `EventRepository.forget` does: deletes its data key; the events
+   * stay, and every read gives `FORGOTTEN_VALUE` for its `@PersonalData` values.
+   */
+  forget(subjectId: string): Promise<boolean> {
+    return Promise.resolve(this.#personalKeys.forget(subjectId));
   }
 
   /**
@@ -265,12 +286,12 @@ export class InMemoryEventRepository implements AggregateRepository {
     const range = options === undefined ? undefined : streamRange(options);
     await Promise.resolve();
     const rows = this.#streams.get(aggregateId.toLowerCase()) ?? [];
-    if (range === undefined) return rows.map(toStoredEvent);
+    if (range === undefined) return rows.map((row) => this.#revealed(row));
     const inRange = rows.filter(
       (r) => r.version >= range.fromVersion && r.version <= range.toVersion,
     );
     if (range.backwards) inRange.reverse();
-    return inRange.slice(0, range.maxCount).map(toStoredEvent);
+    return inRange.slice(0, range.maxCount).map((row) => this.#revealed(row));
   }
 
   async readEvent(eventId: string): Promise<StoredEvent | null> {
@@ -278,7 +299,13 @@ export class InMemoryEventRepository implements AggregateRepository {
     await Promise.resolve();
     const place = this.#eventPlaces.get(eventId.toLowerCase());
     const row = place && this.#streams.get(place.aggregateId)?.[place.version - 1];
-    return row ? toStoredEvent(row) : null;
+    return row ? this.#revealed(row) : null;
+  }
+
+  /** A stored row as the reads return it: personal values decrypted, or the placeholder. */
+  #revealed(row: Row): StoredEvent {
+    const stored = toStoredEvent(row);
+    return { ...stored, payload: revealPayload(stored.payload, this.#personalKeys.byId) };
   }
 
   update<T extends AggregateRoot>(
@@ -336,7 +363,10 @@ export class InMemoryEventRepository implements AggregateRepository {
     }
   }
 
-  /** Every stored event of every aggregate, in append order per aggregate. For assertions. */
+  /**
+   * Every stored event of every aggregate, in append order per aggregate, as stored (personal
+   * data encrypted). For assertions.
+   */
   allEvents(): readonly StoredEvent[] {
     return [...this.#streams.values()].flat().map(toStoredEvent);
   }

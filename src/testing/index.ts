@@ -14,3 +14,4 @@ export {
 export { AggregateTestFixture } from './aggregate-test-fixture';
 export { aggregateRepositoryContract } from './contract/aggregate-repository-contract';
 export type { ContractTestRunner } from './contract/contract-test-runner';
+export { personalDataContract } from './contract/personal-data-contract';

@@ -15,6 +15,7 @@ import {
   type ConstraintMetadataLike,
   type ValidationMetadataLike,
 } from './validity-check';
+import { isForgottenAt } from '../personal-data/forgotten-value';
 
 const OPTIONS: ValidatorOptions = {
   forbidUnknownValues: false,
@@ -31,8 +32,9 @@ export function assertValidEvent(
   location?: StoredEventLocation,
 ): void {
   if (isValid(event)) return;
-  const errors = validate(event);
-  if (errors.length > 0) throw new InvalidEventError(eventType, flatten(errors, ''), location);
+  // A forgotten personal value is the placeholder, not data: its constraints do not apply.
+  const violations = flatten(validate(event), '').filter((v) => !isForgottenAt(event, v.property));
+  if (violations.length > 0) throw new InvalidEventError(eventType, violations, location);
 }
 
 function flatten(errors: readonly ValidationError[], prefix: string): EventViolation[] {

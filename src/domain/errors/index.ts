@@ -22,3 +22,6 @@ export * from './duplicate-upcaster-error';
 export * from './upcaster-chain-error';
 export * from './upcast-failed-error';
 export * from './event-from-newer-code-error';
+export * from './missing-data-subject-error';
+export * from './personal-data-decryption-error';
+export * from './personal-data-not-configured-error';

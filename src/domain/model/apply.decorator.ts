@@ -67,3 +67,16 @@ export function findEventHandler(prototype: object, eventClass: EventClass): Han
   last.handler = handler;
   return handler;
 }
+
+/** The event classes an aggregate prototype (its base classes' included) has handlers for. */
+export function handledEventClasses(prototype: object): EventClass[] {
+  const classes: EventClass[] = [];
+  for (
+    let p: object | null = prototype;
+    p && p !== Object.prototype;
+    p = Object.getPrototypeOf(p) as object | null
+  ) {
+    for (const type of ownHandlers.get(p)?.keys() ?? []) classes.push(type);
+  }
+  return classes;
+}

@@ -101,4 +101,10 @@ export interface AggregateRepository<S extends SaveOptions = SaveOptions> {
     command: (aggregate: T) => void | Promise<void>,
     options?: UpdateOptions & Omit<S, keyof SaveOptions>,
   ): Promise<T>;
+  /**
+   * Forgets a data subject: destroys the key of its `@PersonalData` values. The events stay as
+   * they are; every read then gives `FORGOTTEN_VALUE` for those values, and aggregates still load
+   * and accept commands. Resolves with true when the subject had a key.
+   */
+  forget(subjectId: string): Promise<boolean>;
 }

@@ -45,6 +45,12 @@ export interface LogicalReplicationConsumerOptions {
    * `upcastFeedEvents`). Default: the process-wide registry `registerUpcaster()` fills.
    */
   readonly upcasters?: UpcasterRegistry;
+  /**
+   * False hands the handler the events as stored, not upcast: for a handler that has a step to
+   * take before upcasting (`ReplicationProjectionRunner` decrypts personal data first, then
+   * upcasts with `upcasters`). Default true.
+   */
+  readonly upcast?: boolean;
 }
 
 /** The stream's internals pg-logical-replication itself reaches for to pause the socket. */
@@ -267,7 +273,11 @@ export class LogicalReplicationConsumer {
         const batch = this.#takeBatch();
         const withEvents = batch
           .filter((tx) => tx.events.length > 0)
-          .map((tx) => ({ ...tx, events: upcastFeedEvents(tx.events, this.#upcasters) }));
+          .map((tx) =>
+            this.#options.upcast === false
+              ? tx
+              : { ...tx, events: upcastFeedEvents(tx.events, this.#upcasters) },
+          );
         if (withEvents.length > 0) await this.#options.handler(withEvents);
         if (this.#failure !== undefined) return;
         this.#acknowledge(batch[batch.length - 1].commitEndLsn);

@@ -2,6 +2,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { EVENTS_TABLE } from '../../migrations/schema-names';
 import { qualifiedTableName } from '../sql/sql-identifier';
 import { assertFeedCheckpoint, type FeedCheckpoint } from './feed-checkpoint';
+import type { PersonalDataOptions } from '../personal-data/personal-data-options';
+import { FeedRevealer } from '../personal-data/feed-revealer';
 import { toFeedEvent, type FeedEvent, type FeedEventRow } from './feed-event';
 import {
   upcasters as globalUpcasters,
@@ -15,6 +17,11 @@ export interface OrderedEventReaderOptions {
   readonly schema?: string;
   /** Name of the events table. Default `events`. */
   readonly table?: string;
+  /**
+   * Decrypts `@PersonalData` values (the master key, as given to `EventRepository`); without it
+   * the events carry the stored ciphertext.
+   */
+  readonly personalData?: PersonalDataOptions;
   /**
    * The upcaster chains events are read through (see `upcastFeedEvents`). Default: the
    * process-wide registry `registerUpcaster()` fills.
@@ -85,6 +92,7 @@ export class OrderedEventReader {
   readonly #dataSource: DataSource;
   readonly #guarded: string;
   readonly #unguarded: string;
+  readonly #revealer: FeedRevealer | undefined;
   readonly #upcasters: UpcasterRegistry;
 
   constructor(dataSource: DataSource, options: OrderedEventReaderOptions = {}) {
@@ -94,6 +102,7 @@ export class OrderedEventReader {
     const table = qualifiedTableName(options.table ?? EVENTS_TABLE, options.schema);
     this.#guarded = selectPageSql(table, true);
     this.#unguarded = selectPageSql(table, false);
+    this.#revealer = FeedRevealer.of(options.personalData, options.schema);
   }
 
   /** Reads the events after `after`, oldest first. */
@@ -113,8 +122,10 @@ export class OrderedEventReader {
     const sql = request.unguarded ? this.#unguarded : this.#guarded;
     const runner = request.manager ?? this.#dataSource;
     const rows = await runner.query<FeedEventRow[]>(sql, params);
-    const read = rows.map(toFeedEvent);
-    const last = read[read.length - 1];
+    const stored = rows.map(toFeedEvent);
+    const last = stored[stored.length - 1];
+    // Decrypted before upcasting: the upcasters see the plain values, as on load.
+    const read = this.#revealer ? await this.#revealer.reveal(stored, runner) : stored;
     return {
       events: upcastFeedEvents(read, this.#upcasters, request.eventTypes),
       checkpoint: last ? { transactionId: last.transactionId, position: last.position } : after,

@@ -50,6 +50,12 @@ import {
   UNIQUE_VALUES_TABLE,
 } from '../../migrations/schema-names';
 import { qualifiedTableName } from '../sql/sql-identifier';
+import { PERSONAL_DATA_KEYS_TABLE } from '../../migrations/schema-names';
+import { batchSubjects, sealBatch } from '../../domain/repository/seal-batch';
+import { PersonalDataNotConfiguredError } from '../../domain/errors/personal-data-not-configured-error';
+import { PersonalDataKeys, type RunStatement } from '../personal-data/personal-data-keys';
+import type { PersonalDataOptions } from '../personal-data/personal-data-options';
+import { PayloadRevealer } from '../personal-data/payload-revealer';
 
 /** Options of {@link EventRepository}. */
 export interface EventRepositoryOptions {
@@ -80,6 +86,14 @@ export interface EventRepositoryOptions {
    * turns preparing off for this repository (docs/operations.md). False never prepares.
    */
   readonly preparedStatements?: boolean;
+  /**
+   * Protects `@PersonalData` values: they are encrypted with their subject's key on save and
+   * decrypted on load, and {@link EventRepository.forget} erases a subject. Without it, saving
+   * an event that holds personal data throws `PersonalDataNotConfiguredError`.
+   */
+  readonly personalData?: PersonalDataOptions;
+  /** Name of the data subjects' keys table. Default `personal_data_keys`. */
+  readonly personalDataKeyTable?: string;
   /**
    * A DataSource on a streaming replica for the reads that may be stale (`readStream`). `load`,
    * `update` and everything a write depends on read the primary. For read-your-writes see
@@ -120,6 +134,7 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
   readonly #loads: LoadStatements;
   readonly #pageSize: number;
   readonly #inFlight = new SavesInFlight();
+  readonly #personalKeys: PersonalDataKeys;
 
   constructor(dataSource: DataSource, options: EventRepositoryOptions = {}) {
     const pageSize = options.pageSize ?? 1000;
@@ -146,6 +161,11 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
     );
     this.#appends = new AppendStatements(events, snapshots, commandKeys, uniqueValues);
     this.#loads = new LoadStatements(events, snapshots);
+    this.#personalKeys = new PersonalDataKeys(
+      qualifiedTableName(options.personalDataKeyTable ?? PERSONAL_DATA_KEYS_TABLE, options.schema),
+      options.personalData?.masterKey,
+      options.personalData?.cacheSize ?? 10_000,
+    );
   }
 
   /** {@inheritDoc AggregateRepository.save} */
@@ -166,9 +186,10 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
     if (batch.rows.length === 0) return NOTHING_SAVED;
     this.#inFlight.claim(batch);
     try {
-      const replay = await this.#append(batch, manager);
-      if (!replay || replay.sameEvents) markBatchCommitted(batch);
-      return replay?.result ?? { replayed: false, streams: attemptedStreams(batch) };
+      const sealed = await this.#sealed(batch, manager);
+      const replay = await this.#append(sealed, manager);
+      if (!replay || replay.sameEvents) markBatchCommitted(sealed);
+      return replay?.result ?? { replayed: false, streams: attemptedStreams(sealed) };
     } finally {
       this.#inFlight.release(batch);
     }
@@ -215,15 +236,35 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
     const { sql, params } =
       options === undefined ? this.#loads.stream(id) : this.#loads.range(id, streamRange(options));
     const rows = await this.#reads.query<EventRow>(sql, params);
-    return rows.map((row) => toStoredEvent(id, row));
+    // The keys are read where the events were: a replica's copy of them, or the primary's.
+    const revealed = await this.#revealed(rows, (st) => this.#reads.query(st.sql, st.params));
+    return revealed.map((row) => toStoredEvent(id, row));
   }
 
   /** {@inheritDoc AggregateRepository.readEvent} */
   async readEvent(eventId: string): Promise<StoredEvent | null> {
     if (!isUuid(eventId)) throw new TypeError(`event id ${JSON.stringify(eventId)} is not a UUID`);
     const { sql, params } = this.#loads.event(eventId.toLowerCase());
-    const [row] = await this.#session.query<EventRowWithId>(sql, params);
+    const rows = await this.#session.query<EventRowWithId>(sql, params);
+    const [row] = await this.#revealed(rows, (st) => this.#run(st, undefined));
     return row ? toStoredEvent(row.aggregate_id, row) : null;
+  }
+
+  /**
+   * Forgets a data subject: deletes its data key, in one statement. The events stay as they
+   * are; from then on every read gives `FORGOTTEN_VALUE` for the subject's `@PersonalData`
+   * values. A save that reads the subject's key after this creates
+   * a new one (see docs/personal-data.md for the rule with concurrent saves). Resolves with true
+   * when there was a key to delete.
+   */
+  async forget(
+    subjectId: string,
+    options: Pick<EventSaveOptions, 'manager'> = {},
+  ): Promise<boolean> {
+    if (typeof subjectId !== 'string' || subjectId.length === 0 || subjectId.length > 255) {
+      throw new TypeError('subjectId must be a string of 1-255 characters');
+    }
+    return this.#personalKeys.forget(subjectId, (st) => this.#run(st, options.manager));
   }
 
   /**
@@ -255,6 +296,29 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
         return keys.length > 0;
       },
     });
+  }
+
+  /**
+   * The batch with its personal data encrypted under its subjects' keys (read or created here,
+   * just before the append, on the same connection or transaction).
+   */
+  async #sealed(batch: AppendBatch, manager: EntityManager | undefined): Promise<AppendBatch> {
+    const subjects = batchSubjects(batch);
+    if (subjects.size === 0 && !batch.streams.some((s) => s.snapshot)) return batch;
+    if (subjects.size > 0 && !this.#personalKeys.configured) {
+      const row = batch.rows.find((r) => subjects.has(r.eventId))!;
+      throw new PersonalDataNotConfiguredError(row.eventType);
+    }
+    const run: RunStatement = (st) => this.#run(st, manager);
+    const keys =
+      subjects.size === 0
+        ? new Map()
+        : await this.#personalKeys.forSubjects([...new Set(subjects.values())], run);
+    const sealed = sealBatch(batch, subjects, keys);
+    // Ciphertext is longer than the values it replaces: the limit applies to what is stored.
+    for (const row of sealed.rows)
+      this.#serializer.assertPayloadSize(row.eventType, row.payloadJson);
+    return sealed;
   }
 
   /** Appends the batch; resolves with the replay when it turns out to be stored already. */
@@ -362,7 +426,21 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
       statements: this.#loads,
       serializer: this.#serializer,
       pageSize: this.#pageSize,
+      revealer: this.#personalKeys.configured
+        ? new PayloadRevealer(this.#personalKeys, (st) => query(st.sql, st.params))
+        : undefined,
     };
+  }
+
+  /** The rows with their personal values decrypted (or the placeholder), with the option. */
+  async #revealed<R extends { readonly payload: unknown }>(
+    rows: readonly R[],
+    run: RunStatement,
+  ): Promise<readonly R[]> {
+    if (!this.#personalKeys.configured) return rows;
+    const revealer = new PayloadRevealer(this.#personalKeys, run);
+    await revealer.prepare(rows.map((row) => row.payload));
+    return rows.map((row) => ({ ...row, payload: revealer.reveal(row.payload) }));
   }
 }
 

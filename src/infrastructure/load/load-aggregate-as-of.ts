@@ -17,7 +17,7 @@ export async function loadAggregateAsOf<T extends AggregateRoot>(
   id: string,
   point: PointInTime,
 ): Promise<T | null> {
-  const { reader, statements, serializer, pageSize } = context;
+  const { reader, statements, serializer, pageSize, revealer } = context;
   const typeName = aggregateTypeName(type);
   let until = point.asOfVersion ?? Number.MAX_SAFE_INTEGER;
   if (point.asOf !== undefined) {
@@ -31,7 +31,12 @@ export async function loadAggregateAsOf<T extends AggregateRoot>(
     if (limit <= 0) break;
     const { sql, params } = statements.page(id, rehydrator.version, limit, typeName);
     const rows = await reader.query<PageRow>(sql, params);
-    for (const row of rows) rehydrator.apply(foldableEvent(row, typeName));
+    // Decrypted before decoding: the upcasters and the validation see the plain values.
+    await revealer?.prepare(rows.map((row) => row[3]));
+    for (const row of rows) {
+      const event = foldableEvent(row, typeName);
+      rehydrator.apply(revealer ? { ...event, payload: revealer.reveal(event.payload) } : event);
+    }
     if (rows.length < limit) break;
   }
   return rehydrator.version === 0 ? null : rehydrator.aggregate;

@@ -11,6 +11,7 @@ import {
   type UsableSnapshot,
 } from './stream-reader';
 import type { UpdateHistory } from './update-history';
+import type { PayloadRevealer } from '../personal-data/payload-revealer';
 
 /** What {@link loadAggregate} reads with, bound to one connection. */
 export interface LoadContext {
@@ -18,6 +19,8 @@ export interface LoadContext {
   readonly statements: LoadStatements;
   readonly serializer: EventSerializer;
   readonly pageSize: number;
+  /** Decrypts personal data before each event is decoded; absent without the option. */
+  readonly revealer?: PayloadRevealer;
 }
 
 /**
@@ -32,7 +35,7 @@ export async function loadAggregate<T extends AggregateRoot>(
   id: string,
   history?: UpdateHistory,
 ): Promise<T | null> {
-  const { reader, statements, serializer, pageSize } = context;
+  const { reader, statements, serializer, pageSize, revealer } = context;
   let first: readonly PageRow[] | undefined;
   let snapshot: UsableSnapshot | undefined;
   if (history?.usable) {
@@ -52,11 +55,13 @@ export async function loadAggregate<T extends AggregateRoot>(
     aggregateTypeName(type),
     rehydrator.version,
     pageSize,
-    (row) => {
+    (stored) => {
+      const row = revealer ? { ...stored, payload: revealer.reveal(stored.payload) } : stored;
       history?.remember(row);
       rehydrator.apply(row);
     },
     first,
+    revealer && ((rows) => revealer.prepare(rows.map((row) => row[3]))),
   );
   return rehydrator.version === 0 ? null : rehydrator.aggregate;
 }

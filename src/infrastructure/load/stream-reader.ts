@@ -128,7 +128,8 @@ export interface PageReader {
  * and then folded; after them each event is folded as its row arrives and no row is kept, so
  * memory stays flat however long the stream. Each statement asks for one row more than a page:
  * that row is not folded, it only says whether another page exists, so a stream ending on a page
- * boundary costs no extra, empty statement. Returns the number of events folded.
+ * boundary costs no extra, empty statement. Returns the number of events folded. With `prepare`,
+ * every page is read whole and handed to it before its events are folded.
  *
  * A streamed page's statement is open while its events are folded: once its rows outgrow the
  * socket buffers, the server waits on the fold, so slow handlers count against
@@ -145,17 +146,20 @@ export async function foldPages(
   pageSize: number,
   fold: (event: FoldableEvent) => void,
   first?: readonly PageRow[],
+  prepare?: (rows: readonly PageRow[]) => Promise<void>,
 ): Promise<number> {
   let after = afterVersion;
   let total = 0;
   let pages = 0;
-  for (let page = first; pages < WHOLE_PAGES; page = undefined) {
+  // With `prepare` (the keys of personal data a page names) every page is read whole.
+  for (let page = first; pages < WHOLE_PAGES || prepare; page = undefined) {
     let rows = page;
     if (rows === undefined) {
       const { sql, params } = statements.page(id, after, pageSize + 1, aggregateType);
       rows = await reader.query<PageRow>(sql, params);
     }
     pages += 1;
+    if (prepare) await prepare(rows);
     const folded = Math.min(rows.length, pageSize);
     for (let i = 0; i < folded; i++) fold(foldableEvent(rows[i], aggregateType));
     total += folded;

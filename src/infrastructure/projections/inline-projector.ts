@@ -11,6 +11,7 @@ import type { EventRepository, EventSaveOptions } from '../event-store/event-rep
 import { EVENTS_TABLE } from '../../migrations/schema-names';
 import { qualifiedTableName } from '../sql/sql-identifier';
 import { applyFeedEvents } from './apply-feed-events';
+import type { PersonalDataOptions } from '../personal-data/personal-data-options';
 import type { ProjectionContext } from './projection-context';
 import { INLINE_LOCK_CLASS } from './projection-lock-keys';
 
@@ -21,6 +22,11 @@ export interface InlineProjectorOptions {
   /** Sent a NOTIFY after each committed save, to wake asynchronous readers. */
   readonly notifier?: ChangeFeedNotifier;
   readonly schema?: string;
+  /**
+   * Decrypts `@PersonalData` values for a rebuild's handlers (the master key, as given to
+   * `EventRepository`), before upcasting; without it they see the stored ciphertext.
+   */
+  readonly personalData?: PersonalDataOptions;
 }
 
 interface AppendedRow {
@@ -74,6 +80,7 @@ export class InlineProjector {
     this.#reader = new OrderedEventReader(dataSource, {
       schema: options.schema,
       upcasters: this.#serializer.upcasters,
+      personalData: options.personalData,
     });
   }
 

@@ -8,6 +8,7 @@ import { OrderedFeedSubscription } from '../change-feed/ordered-feed-subscriptio
 import type { FeedPage } from '../change-feed/ordered-event-reader';
 import { pgClientConfigOf } from '../change-feed/pg-client-config';
 import { applyFeedEvents } from './apply-feed-events';
+import type { PersonalDataOptions } from '../personal-data/personal-data-options';
 import { untilAborted } from './until-aborted';
 import { ExclusiveRunner } from './exclusive-runner';
 import { LeasedRunner } from './leased-runner';
@@ -57,6 +58,12 @@ export interface OrderedProjectionRunnerOptions {
   readonly readReplica?: DataSource;
   /** Schema of the events and checkpoint tables; the search_path when omitted. */
   readonly schema?: string;
+  /**
+   * Decrypts `@PersonalData` values for the handlers (the master key, as given to
+   * `EventRepository`), before upcasting; without it they see the stored ciphertext. With
+   * `readReplica` the keys are read there, with the feed.
+   */
+  readonly personalData?: PersonalDataOptions;
   /** Told about failed batches and lost connections; the runner retries on its own. */
   readonly onError?: (error: unknown) => void;
 }
@@ -99,6 +106,7 @@ export class OrderedProjectionRunner {
     this.#reader = new OrderedEventReader(options.readReplica ?? dataSource, {
       schema: options.schema,
       upcasters: this.#serializer.upcasters,
+      personalData: options.personalData,
     });
     this.#dataSource = dataSource;
     const leaseMs = options.leaseMs ?? 10_000;

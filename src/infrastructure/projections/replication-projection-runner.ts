@@ -12,6 +12,9 @@ import { pgClientConfigOf } from '../change-feed/pg-client-config';
 import type { ReplicatedTransaction } from '../change-feed/replicated-transaction';
 import type { ReplicationSlotStatus } from '../change-feed/replication-slot';
 import { applyFeedEvents } from './apply-feed-events';
+import { upcastFeedEvents } from '../change-feed/upcast-feed-events';
+import { FeedRevealer } from '../personal-data/feed-revealer';
+import type { PersonalDataOptions } from '../personal-data/personal-data-options';
 import { untilAborted } from './until-aborted';
 import { ExclusiveRunner } from './exclusive-runner';
 import type { ProjectionContext } from './projection-context';
@@ -43,6 +46,11 @@ export interface ReplicationProjectionRunnerOptions {
   /** Connection that holds the runner lock. Default: the DataSource's server and credentials. */
   readonly lockConnection?: ClientConfig;
   readonly schema?: string;
+  /**
+   * Decrypts `@PersonalData` values for the handlers (the master key, as given to
+   * `EventRepository`), before upcasting; without it they see the stored ciphertext.
+   */
+  readonly personalData?: PersonalDataOptions;
   /** Told about failures; the runner restarts the stream from its checkpoint on its own. */
   readonly onError?: (error: unknown) => void;
 }
@@ -68,6 +76,7 @@ export class ReplicationProjectionRunner {
   readonly projection: Projection<ProjectionContext>;
   readonly #dataSource: DataSource;
   readonly #options: ReplicationProjectionRunnerOptions;
+  readonly #revealer: FeedRevealer | undefined;
   readonly #serializer: EventSerializer;
   readonly #store: ProjectionCheckpointStore;
   readonly #reader: OrderedEventReader;
@@ -85,10 +94,12 @@ export class ReplicationProjectionRunner {
     this.#dataSource = dataSource;
     this.#options = options;
     this.#serializer = options.serializer ?? new EventSerializer();
+    this.#revealer = FeedRevealer.of(options.personalData, options.schema);
     this.#store = new ProjectionCheckpointStore(dataSource, { schema: options.schema });
     this.#reader = new OrderedEventReader(dataSource, {
       schema: options.schema,
       upcasters: this.#serializer.upcasters,
+      personalData: options.personalData,
     });
     this.#consumer = new LogicalReplicationConsumer({
       connection:
@@ -98,6 +109,8 @@ export class ReplicationProjectionRunner {
       publicationName: options.publicationName,
       maxBatchEvents: options.batchSize,
       upcasters: this.#serializer.upcasters,
+      // Upcast here, after the personal data is decrypted (the upcasters see plain values).
+      upcast: false,
       handler: (transactions) => this.#applyTransactions(transactions),
     });
     this.#exclusive = new ExclusiveRunner({
@@ -232,8 +245,8 @@ export class ReplicationProjectionRunner {
     const events: FeedEvent[] = fresh
       .flatMap((tx) => tx.events)
       .filter((event) => compareFeedCheckpoints(event, expected.feed) > 0);
-    await this.#commit(expected, { feed: expected.feed, lsn: last.commitEndLsn }, (c) =>
-      applyFeedEvents(this.projection, events, this.#serializer, c),
+    await this.#commit(expected, { feed: expected.feed, lsn: last.commitEndLsn }, async (c) =>
+      applyFeedEvents(this.projection, await this.#readable(events, c), this.#serializer, c),
     );
   }
 
@@ -249,5 +262,17 @@ export class ReplicationProjectionRunner {
     this.#expected = next;
     this.#applied += applied;
     return next;
+  }
+
+  /**
+   * The slot's events as stored, made what the handlers read: personal data decrypted (with the
+   * option; the keys read in the batch's transaction), then upcast.
+   */
+  async #readable(
+    events: readonly FeedEvent[],
+    context: ProjectionContext,
+  ): Promise<readonly FeedEvent[]> {
+    const revealed = this.#revealer ? await this.#revealer.reveal(events, context.manager) : events;
+    return upcastFeedEvents(revealed, this.#serializer.upcasters);
   }
 }

@@ -1,0 +1,158 @@
+/**
+ * What `@PersonalData` costs: a raise + save of an event with two personal fields, and a load of
+ * a 1,000-event stream where every event has them, each against the same event class without
+ * `@PersonalData`, on the durable server defaults (fsync on). Both variants alternate operation
+ * by operation within each round; the table gives the median of the rounds' medians and their
+ * ratio. Saves go to subjects whose key exists (the steady state); a save that creates its
+ * subject's key is measured separately. `npm run bench:personal-data [-- --quick]`.
+ */
+import 'reflect-metadata';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { IsEmail, IsString } from 'class-validator';
+import {
+  Aggregate,
+  AggregateRoot,
+  Apply,
+  createTesseraDataSource,
+  DataSubject,
+  DomainEvent,
+  EnvironmentMasterKey,
+  EventRepository,
+  PersonalData,
+} from '../src';
+import { createScratchDatabase, startLocalPostgres } from '../support/local-postgres';
+import { median } from './median';
+
+@DomainEvent('Bench.PlainContactChanged')
+class PlainContactChanged {
+  @IsString() readonly customerId: string;
+  @IsString() readonly name: string;
+  @IsEmail() readonly email: string;
+  constructor(customerId: string, name: string, email: string) {
+    this.customerId = customerId;
+    this.name = name;
+    this.email = email;
+  }
+}
+
+@DomainEvent('Bench.PersonalContactChanged')
+class PersonalContactChanged {
+  @DataSubject() @IsString() readonly customerId: string;
+  @PersonalData() @IsString() readonly name: string;
+  @PersonalData() @IsEmail() readonly email: string;
+  constructor(customerId: string, name: string, email: string) {
+    this.customerId = customerId;
+    this.name = name;
+    this.email = email;
+  }
+}
+
+type Variant = 'plain' | 'personal';
+
+@Aggregate('Bench.Customer')
+class BenchCustomer extends AggregateRoot {
+  email = '';
+  change(variant: Variant, customerId: string, i: number): void {
+    const name = `Customer ${i}`;
+    const email = `customer.${i}@example.com`;
+    this.raise(
+      variant === 'plain'
+        ? new PlainContactChanged(customerId, name, email)
+        : new PersonalContactChanged(customerId, name, email),
+    );
+  }
+  @Apply(PlainContactChanged) protected onPlain(e: PlainContactChanged): void {
+    this.email = e.email;
+  }
+  @Apply(PersonalContactChanged) protected onPersonal(e: PersonalContactChanged): void {
+    this.email = e.email;
+  }
+}
+
+const quick = process.argv.includes('--quick');
+const ROUNDS = quick ? 3 : 7;
+const SAVES = quick ? 200 : 600;
+const LOADS = quick ? 10 : 30;
+const VARIANTS: readonly Variant[] = ['plain', 'personal'];
+
+/** Per round, each variant's median time of `op`, alternating variants op by op. */
+async function rounds(
+  count: number,
+  op: (variant: Variant, i: number) => Promise<void>,
+): Promise<Record<Variant, number>> {
+  const medians: Record<Variant, number[]> = { plain: [], personal: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    const times: Record<Variant, number[]> = { plain: [], personal: [] };
+    for (let i = 0; i < count; i++) {
+      for (const variant of i % 2 === 0 ? VARIANTS : [...VARIANTS].reverse()) {
+        const start = performance.now();
+        await op(variant, i);
+        times[variant].push(performance.now() - start);
+      }
+    }
+    for (const v of VARIANTS) medians[v].push(median(times[v]));
+  }
+  return { plain: median(medians.plain), personal: median(medians.personal) };
+}
+
+async function main(): Promise<void> {
+  const server = await startLocalPostgres();
+  const scratch = await createScratchDatabase(server.url, 'tessera_bench_personal');
+  const dataSource = createTesseraDataSource({ url: scratch.url, poolSize: 4 });
+  try {
+    await dataSource.initialize();
+    await dataSource.runMigrations();
+    const masterKey = new EnvironmentMasterKey({ key: randomBytes(32).toString('base64') });
+    const repository = new EventRepository(dataSource, { personalData: { masterKey } });
+
+    const subjects = Array.from({ length: 100 }, () => randomUUID());
+    for (const subject of subjects) {
+      const warm = new BenchCustomer(randomUUID());
+      warm.change('personal', subject, 0);
+      await repository.save(warm);
+    }
+    const save = async (variant: Variant, i: number, subject: string): Promise<void> => {
+      const customer = new BenchCustomer(randomUUID());
+      customer.change(variant, subject, i);
+      await repository.save(customer);
+    };
+    await rounds(SAVES / 4, (v, i) => save(v, i, subjects[i % subjects.length]));
+    const saves = await rounds(SAVES, (v, i) => save(v, i, subjects[i % subjects.length]));
+    const newSubjects = await rounds(SAVES / 2, (v, i) => save(v, i, randomUUID()));
+
+    const streams: Record<Variant, string> = { plain: randomUUID(), personal: randomUUID() };
+    for (const variant of VARIANTS) {
+      const customer = new BenchCustomer(streams[variant]);
+      const subject = randomUUID();
+      for (let i = 0; i < 1000; i++) customer.change(variant, subject, i);
+      await repository.save(customer);
+    }
+    const load = async (variant: Variant): Promise<void> => {
+      await repository.load(BenchCustomer, streams[variant]);
+    };
+    await rounds(LOADS / 2, load);
+    const loads = await rounds(LOADS, load);
+
+    const row = (what: string, r: Record<Variant, number>): string =>
+      `| ${what} | ${r.plain.toFixed(3)} | ${r.personal.toFixed(3)} | ${(r.personal / r.plain).toFixed(3)} |`;
+    console.log(
+      [
+        '| operation | without @PersonalData: median ms | with: median ms | ratio |',
+        '| --- | ---: | ---: | ---: |',
+        row('raise + save, two personal fields (subject key exists)', saves),
+        row('raise + save, two personal fields (key created in the save)', newSubjects),
+        row('load of 1,000 events with two personal fields each', loads),
+      ].join('\n'),
+    );
+  } finally {
+    if (dataSource.isInitialized) await dataSource.destroy();
+    await scratch.drop();
+    await server.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

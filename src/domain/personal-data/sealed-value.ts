@@ -1,0 +1,61 @@
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { PersonalDataDecryptionError } from '../errors/personal-data-decryption-error';
+import type { DataKey } from './data-key';
+
+/**
+ * How a personal value is stored in a payload: the id of the key that encrypted it, the nonce,
+ * and the AES-256-GCM ciphertext of its JSON text followed by the 16-byte tag (both base64).
+ */
+export interface SealedValue {
+  readonly $pd: string;
+  readonly iv: string;
+  readonly ct: string;
+}
+
+/** True for a value in the stored form of {@link SealedValue}. */
+export function isSealedValue(value: unknown): value is SealedValue {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v.$pd === 'string' &&
+    typeof v.iv === 'string' &&
+    typeof v.ct === 'string' &&
+    Object.keys(v).length === 3
+  );
+}
+
+/** Encrypts one value with a fresh nonce; the key id is bound in as associated data. */
+export function sealValue(key: DataKey, value: unknown): SealedValue {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key.key, iv);
+  cipher.setAAD(Buffer.from(key.keyId));
+  const text = cipher.update(JSON.stringify(value), 'utf8');
+  const ct = Buffer.concat([text, cipher.final(), cipher.getAuthTag()]);
+  return { $pd: key.keyId, iv: iv.toString('base64'), ct: ct.toString('base64') };
+}
+
+/** Decrypts a value sealed with `key`; a value that does not authenticate throws. */
+export function openValue(key: DataKey, sealed: SealedValue): unknown {
+  const bytes = Buffer.from(sealed.ct, 'base64');
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key.key, Buffer.from(sealed.iv, 'base64'));
+    decipher.setAAD(Buffer.from(key.keyId));
+    decipher.setAuthTag(bytes.subarray(bytes.length - 16));
+    const text = Buffer.concat([
+      decipher.update(bytes.subarray(0, bytes.length - 16)),
+      decipher.final(),
+    ]);
+    return JSON.parse(text.toString('utf8')) as unknown;
+  } catch (error) {
+    throw new PersonalDataDecryptionError(key.keyId, { cause: error });
+  }
+}
+
+/**
+ * A stand-in for a personal value in a command-id fingerprint: deterministic while the key
+ * exists (a retry of the same command matches), and meaningless once it is destroyed (a hash of
+ * an e-mail address could otherwise be reversed by guessing).
+ */
+export function fingerprintValue(key: DataKey, value: unknown): string {
+  return createHmac('sha256', key.key).update(JSON.stringify(value)).digest('base64url');
+}
