@@ -22,6 +22,7 @@ export {
 export {
   AGGREGATE_VERSION_CONSTRAINT,
   COMMAND_KEYS_TABLE,
+  EVENTS_ARCHIVE_TABLE,
   EVENTS_TABLE,
   UNIQUE_VALUES_TABLE,
 } from './migrations/schema-names';
@@ -35,6 +36,7 @@ export {
   OneStreamIndex1732500005000,
   CreateCommandKeys1732500006000,
   CreateUniqueValues1732500007000,
+  CreateEventsArchive1732500030000,
 } from './migrations';
 export { CDC_ROLE } from './migrations/1732500003000-CreatePublication';
 export {

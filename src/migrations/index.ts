@@ -7,6 +7,7 @@ import { CreateProjectionCheckpoints1732500004000 } from './1732500004000-Create
 import { OneStreamIndex1732500005000 } from './1732500005000-OneStreamIndex';
 import { CreateCommandKeys1732500006000 } from './1732500006000-CreateCommandKeys';
 import { CreateUniqueValues1732500007000 } from './1732500007000-CreateUniqueValues';
+import { CreateEventsArchive1732500030000 } from './1732500030000-CreateEventsArchive';
 
 export {
   CreateEventsTable1732500000000,
@@ -17,6 +18,7 @@ export {
   OneStreamIndex1732500005000,
   CreateCommandKeys1732500006000,
   CreateUniqueValues1732500007000,
+  CreateEventsArchive1732500030000,
 };
 
 /**
@@ -34,4 +36,5 @@ export const TESSERA_MIGRATIONS: Array<new () => MigrationInterface> = [
   OneStreamIndex1732500005000,
   CreateCommandKeys1732500006000,
   CreateUniqueValues1732500007000,
+  CreateEventsArchive1732500030000,
 ];

@@ -50,3 +50,12 @@ export const UNIQUE_VALUES_TABLE = 'unique_values';
 
 /** Primary key `(scope, value)` of {@link UNIQUE_VALUES_TABLE}: its violation is a taken value. */
 export const UNIQUE_VALUE_CONSTRAINT = 'pk_unique_values';
+
+/**
+ * Cold table of archived events: the same columns as `events` plus `archived_at`. Not in the
+ * publication, so moving events here is never seen by change-feed consumers as new events.
+ */
+export const EVENTS_ARCHIVE_TABLE = 'events_archive';
+
+/** Unique constraint on `(aggregate_id, version)` of {@link EVENTS_ARCHIVE_TABLE}. */
+export const ARCHIVE_AGGREGATE_VERSION_CONSTRAINT = 'uq_events_archive_aggregate_version';

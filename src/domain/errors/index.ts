@@ -18,3 +18,5 @@ export * from './event-decoding-error';
 export * from './outcome-unknown-error';
 export * from './command-id-reused-error';
 export * from './unique-value-taken-error';
+export * from './archive-count-mismatch-error';
+export * from './stream-archived-error';

@@ -14,7 +14,11 @@ export class LoadStatements {
   readonly #head: NamedSql;
   readonly #stream: NamedSql;
 
-  constructor(events: string, snapshots: string) {
+  /**
+   * @param archive the archive table (same columns): `stream` reads it too, and a load reads the
+   * events before a stream's first hot version from it through {@link LoadStatements.archived}.
+   */
+  constructor(events: string, snapshots: string, archive?: string) {
     // Keyset pages: each page is an index range scan on (aggregate_id, version) starting after
     // the last version folded, so a long stream is folded page by page in flat memory. Only what
     // a fold needs: parsing metadata and timestamps for every row would cost more than reading it.
@@ -38,11 +42,18 @@ export class LoadStatements {
         'ORDER BY version LIMIT $4)',
       HEAD_COLUMNS,
     );
+    const streamColumns = 'id, aggregate_type, event_type, version, payload, metadata, created_at';
     this.#stream = namedSql(
-      `SELECT id, aggregate_type, event_type, version, payload, metadata, created_at FROM ${events} ` +
-        'WHERE aggregate_id = $1 ORDER BY version',
+      archive === undefined
+        ? `SELECT ${streamColumns} FROM ${events} WHERE aggregate_id = $1 ORDER BY version`
+        : `SELECT ${streamColumns} FROM ${archive} WHERE aggregate_id = $1 UNION ALL ` +
+            `SELECT ${streamColumns} FROM ${events} WHERE aggregate_id = $1 ORDER BY version`,
     );
+    this.archived = archive === undefined ? undefined : new LoadStatements(archive, snapshots);
   }
+
+  /** The same statements on the archive table, when there is one. */
+  readonly archived: LoadStatements | undefined;
 
   /** Up to `limit` events of the stream after version `after`, with the aggregate type test. */
   page(aggregateId: string, after: number, limit: number, aggregateType: string): BoundStatement {
