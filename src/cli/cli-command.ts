@@ -7,7 +7,7 @@ import type { ExitCode } from './exit-codes';
 export interface CliContext {
   readonly output: CliOutput;
   /** The configured DataSource, initialized; closed by the CLI when the command ends. */
-  dataSource(): Promise<DataSource>;
+  readonly dataSource: () => Promise<DataSource>;
 }
 
 /**

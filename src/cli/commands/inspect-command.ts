@@ -27,29 +27,34 @@ export const inspectCommand: CliCommand = {
   configure(command: Command) {
     command.option('--limit <n>', 'show at most n events (from the start)');
   },
-  async run({ output, dataSource }, [aggregateId], options) {
+  async run({ output, dataSource }, args, options) {
+    const aggregateId = String(args[0]);
     if (!isUuid(aggregateId)) {
-      throw new CliError(`aggregate id must be a UUID, got "${aggregateId}"`, EXIT_CODES.usage);
+      throw new CliError(
+        `aggregate id must be a UUID, got ${JSON.stringify(args[0])}`,
+        EXIT_CODES.usage,
+      );
     }
     const limit = options.limit === undefined ? null : Number(options.limit);
     if (limit !== null && (!Number.isInteger(limit) || limit < 1)) {
       throw new CliError(`--limit must be a positive integer`, EXIT_CODES.usage);
     }
     const db = await dataSource();
-    const [{ archive }] = (await db.query(`SELECT to_regclass($1) IS NOT NULL AS archive`, [
-      EVENTS_ARCHIVE_TABLE,
-    ])) as { archive: boolean }[];
+    const [{ archive }] = await db.query<{ archive: boolean }[]>(
+      `SELECT to_regclass($1) IS NOT NULL AS archive`,
+      [EVENTS_ARCHIVE_TABLE],
+    );
     const columns =
       'id::text, version, event_type AS "eventType", aggregate_type AS "aggregateType", ' +
       'created_at AS "createdAt", position::text, payload, metadata';
     const archived = archive
       ? ` UNION ALL SELECT ${columns}, true AS archived FROM "${EVENTS_ARCHIVE_TABLE}" WHERE aggregate_id = $1`
       : '';
-    const rows = (await db.query(
+    const rows = await db.query<(Omit<InspectedEvent, 'createdAt'> & { createdAt: Date })[]>(
       `SELECT * FROM (SELECT ${columns}, false AS archived FROM "${EVENTS_TABLE}" ` +
         `WHERE aggregate_id = $1${archived}) s ORDER BY version LIMIT $2`,
       [aggregateId.toLowerCase(), limit],
-    )) as (Omit<InspectedEvent, 'createdAt'> & { createdAt: Date })[];
+    );
     if (rows.length === 0) {
       output.note(`no events for aggregate ${aggregateId}`);
       output.result({ aggregateId, events: [] }, () => {});

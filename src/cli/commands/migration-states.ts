@@ -13,14 +13,15 @@ export interface MigrationState {
  */
 export async function migrationStates(dataSource: DataSource): Promise<MigrationState[]> {
   const table = dataSource.options.migrationsTableName ?? 'migrations';
-  const [{ exists }] = (await dataSource.query('SELECT to_regclass($1) IS NOT NULL AS exists', [
-    table,
-  ])) as { exists: boolean }[];
+  const [{ exists }] = await dataSource.query<{ exists: boolean }[]>(
+    'SELECT to_regclass($1) IS NOT NULL AS exists',
+    [table],
+  );
   const applied = new Set<string>();
   if (exists) {
-    const rows = (await dataSource.query(
+    const rows = await dataSource.query<{ name: string }[]>(
       `SELECT name FROM ${quoteIdentifier(table, 'migrations table')}`,
-    )) as { name: string }[];
+    );
     for (const row of rows) applied.add(row.name);
   }
   return dataSource.migrations.map((migration) => {

@@ -27,7 +27,8 @@ export const slotsCommand: CliCommand = {
   name: 'slots',
   description: 'list the replication slots: active, lag and retained WAL in bytes, WAL status',
   async run({ output, dataSource }) {
-    const slots = (await (await dataSource()).query(SELECT_SLOTS)) as SlotRow[];
+    const db = await dataSource();
+    const slots = await db.query<SlotRow[]>(SELECT_SLOTS);
     output.result({ slots }, () => {
       if (slots.length === 0) return output.line('no replication slots');
       output.table(slots, [

@@ -77,8 +77,8 @@ export const statsCommand: CliCommand = {
   async run({ output, dataSource }) {
     const db = await dataSource();
     const types = await typeCounts(db);
-    const [lengths] = (await db.query(STREAM_LENGTHS)) as StreamLengths[];
-    const sizes = (await db.query(SIZES, [TABLES])) as RelationSize[];
+    const [lengths] = await db.query<StreamLengths[]>(STREAM_LENGTHS);
+    const sizes = await db.query<RelationSize[]>(SIZES, [TABLES]);
     output.result({ eventTypes: types, streamLengths: lengths, sizes }, () => {
       output.line('Events per type');
       output.table(types, [
@@ -103,17 +103,18 @@ export const statsCommand: CliCommand = {
 };
 
 async function typeCounts(db: DataSource): Promise<TypeCount[]> {
-  const [{ archive }] = (await db.query(`SELECT to_regclass($1) IS NOT NULL AS archive`, [
-    EVENTS_ARCHIVE_TABLE,
-  ])) as { archive: boolean }[];
+  const [{ archive }] = await db.query<{ archive: boolean }[]>(
+    `SELECT to_regclass($1) IS NOT NULL AS archive`,
+    [EVENTS_ARCHIVE_TABLE],
+  );
   const archived = archive
     ? `UNION ALL SELECT event_type, 0, count(*) FROM "${EVENTS_ARCHIVE_TABLE}" GROUP BY 1`
     : '';
-  return (await db.query(
+  return await db.query<TypeCount[]>(
     `SELECT event_type AS "eventType", sum(hot)::float8 AS hot, sum(archived)::float8 AS archived FROM (` +
       `SELECT event_type, count(*) AS hot, 0 AS archived FROM "${EVENTS_TABLE}" GROUP BY 1 ${archived}` +
       `) c GROUP BY 1 ORDER BY 2 DESC, 1`,
-  )) as TypeCount[];
+  );
 }
 
 function n(value: number | null): string {

@@ -58,12 +58,12 @@ export class EventArchiver {
   async pending(policy: ArchivePolicy): Promise<{ streams: number; events: number }> {
     const p = new Placeholders();
     const streams = eligibleStreams(policy, p, null);
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<{ streams: number; events: number }[]>(
       `SELECT count(*)::float8 AS streams, COALESCE(sum(s.head - 1 - COALESCE(a.archived, 0)), 0)::float8 AS events ` +
         `FROM (${streams}) s LEFT JOIN LATERAL (SELECT count(*) AS archived FROM "${EVENTS_ARCHIVE_TABLE}" x ` +
         'WHERE x.aggregate_id = s.aggregate_id) a ON true',
       p.values,
-    )) as { streams: number; events: number }[];
+    );
     return rows[0];
   }
 
@@ -147,7 +147,7 @@ async function moveBatch(
 
 /** Rows a data-modifying statement affected. */
 async function affected(runner: QueryRunner, sql: string, params: unknown[]): Promise<number> {
-  const result = (await runner.query(sql, params, true)) as { affected?: number | null };
+  const result = await runner.query(sql, params, true);
   return result.affected ?? 0;
 }
 
