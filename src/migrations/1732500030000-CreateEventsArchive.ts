@@ -6,9 +6,14 @@ import {
   EVENTS_TABLE,
 } from './schema-names';
 import { CDC_ROLE } from './1732500003000-CreatePublication';
-import { MAINTAINER_ROLE, WRITER_ROLE } from './1732500002000-AppendOnlyEvents';
+import {
+  APPEND_ONLY_VIOLATION,
+  EVENT_MUTATION_SETTING,
+  MAINTAINER_ROLE,
+  WRITER_ROLE,
+} from './1732500002000-AppendOnlyEvents';
 
-const APPEND_ONLY_FUNCTION = 'tessera_reject_event_mutation';
+const APPEND_ONLY_FUNCTION = 'tessera_reject_archive_mutation';
 const ARCHIVE_APPEND_ONLY_TRIGGER = 'trg_events_archive_append_only';
 const GUARD_FUNCTION = 'tessera_refuse_archived_stream_start';
 const GUARD_TRIGGER = 'trg_events_archived_stream_start';
@@ -26,8 +31,8 @@ const GUARD_TRIGGER = 'trg_events_archived_stream_start';
  * version-1 rows (`WHEN`), raises the same unique violation the constraint would. It runs after
  * the row's index entry, with a fresh snapshot, so an archive batch committing meanwhile is seen.
  *
- * The archive is append-only like `events` (the same trigger function: only the maintainer's
- * escape hatch may delete from it), readable by the writer role (loads fall back to it) and the
+ * The archive is append-only like `events` (the same check: only the maintainer's escape
+ * hatch may delete from it), readable by the writer role (loads fall back to it) and the
  * CDC role, writable by the maintainer role. It is deliberately not in the publication.
  */
 export class CreateEventsArchive1732500030000 implements MigrationInterface {
@@ -54,6 +59,22 @@ export class CreateEventsArchive1732500030000 implements MigrationInterface {
         "archived_at" TIMESTAMPTZ NOT NULL DEFAULT NOW(),
         CONSTRAINT "${ARCHIVE_AGGREGATE_VERSION_CONSTRAINT}" UNIQUE ("aggregate_id", "version")
       )
+    `);
+    // Its own copy of AppendOnlyEvents' check, so each migration reverts on its own.
+    await queryRunner.query(`
+      CREATE FUNCTION "${APPEND_ONLY_FUNCTION}"() RETURNS trigger
+      LANGUAGE plpgsql SET search_path = pg_catalog AS $fn$
+      BEGIN
+        IF current_setting('${EVENT_MUTATION_SETTING}', true) = 'on'
+           AND coalesce(pg_has_role(current_user, to_regrole('${MAINTAINER_ROLE}'), 'MEMBER'), false)
+        THEN
+          RETURN NULL;
+        END IF;
+        RAISE EXCEPTION 'archived events are append-only: % on %.% refused', TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME
+          USING ERRCODE = '${APPEND_ONLY_VIOLATION}',
+                HINT = 'A member of ${MAINTAINER_ROLE} runs SET LOCAL ${EVENT_MUTATION_SETTING} = ''on'' first.';
+      END
+      $fn$
     `);
     await queryRunner.query(`
       CREATE TRIGGER "${ARCHIVE_APPEND_ONLY_TRIGGER}" BEFORE UPDATE OR DELETE OR TRUNCATE
@@ -96,6 +117,7 @@ export class CreateEventsArchive1732500030000 implements MigrationInterface {
     await queryRunner.query(`DROP TRIGGER "${GUARD_TRIGGER}" ON "${EVENTS_TABLE}"`);
     await queryRunner.query(`DROP FUNCTION "${GUARD_FUNCTION}"()`);
     await queryRunner.query(`DROP TABLE "${EVENTS_ARCHIVE_TABLE}"`);
+    await queryRunner.query(`DROP FUNCTION "${APPEND_ONLY_FUNCTION}"()`);
   }
 }
 

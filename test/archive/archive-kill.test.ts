@@ -242,4 +242,11 @@ describe('archival: a batch per transaction, safe to kill and rerun', function (
       events: 1,
     });
   });
+
+  it('keeps the archive append-only: a DELETE without the escape hatch is refused (TS001)', async () => {
+    const refused = await db.dataSource
+      .query('DELETE FROM events_archive')
+      .catch((e: { driverError?: { code?: string } }) => e.driverError?.code);
+    expect(refused).to.equal('TS001');
+  });
 });

@@ -173,13 +173,14 @@ describe('Tessera migrations reversibility', () => {
       expect(applied.map((migration) => migration.name)).to.deep.equal(names);
       expect(await tableExists(dataSource)).to.equal(true);
 
-      // Undoing the unique values, the command keys and the index change gives back the ADR's
-      // schema exactly, duplicate index included.
-      for (let i = 0; i < 3; i++) await dataSource.undoLastMigration();
+      // Undoing every migration from the index change on (the unique values, the command keys,
+      // and whatever came later) gives back the ADR's schema exactly, duplicate index included.
+      const toAdr = names.length - names.indexOf('OneStreamIndex1732500005000');
+      for (let i = 0; i < toAdr; i++) await dataSource.undoLastMigration();
       expect((await indexesOf(dataSource)).get('idx_events_aggregate')).to.match(
         /USING btree \(aggregate_id, version\)$/,
       );
-      for (let i = 3; i < names.length; i++) await dataSource.undoLastMigration();
+      for (let i = toAdr; i < names.length; i++) await dataSource.undoLastMigration();
       expect(await tableExists(dataSource)).to.equal(false);
       expect(await userTables(dataSource)).to.deep.equal(['migrations']);
 
