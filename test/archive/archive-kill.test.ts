@@ -244,8 +244,8 @@ describe('archival: a batch per transaction, safe to kill and rerun', function (
   });
 
   it('keeps the archive append-only: a DELETE without the escape hatch is refused (TS001)', async () => {
-    const refused = await db.dataSource
-      .query('DELETE FROM events_archive')
+    const refused: unknown = await db.dataSource
+      .query<unknown>('DELETE FROM events_archive')
       .catch((e: { driverError?: { code?: string } }) => e.driverError?.code);
     expect(refused).to.equal('TS001');
   });
