@@ -2,6 +2,7 @@ import type { CliCommand } from '../cli-command';
 import { archiveCommand } from './archive-command';
 import { inspectCommand } from './inspect-command';
 import { migrateCommand } from './migrate-command';
+import { partitionCommand } from './partition-command';
 import { revertCommand } from './revert-command';
 import { slotsCommand } from './slots-command';
 import { statsCommand } from './stats-command';
@@ -15,5 +16,6 @@ export const COMMANDS: readonly CliCommand[] = [
   inspectCommand,
   statsCommand,
   archiveCommand,
+  partitionCommand,
   slotsCommand,
 ];

@@ -20,3 +20,4 @@ export * from './command-id-reused-error';
 export * from './unique-value-taken-error';
 export * from './archive-count-mismatch-error';
 export * from './stream-archived-error';
+export * from './partition-copy-mismatch-error';
