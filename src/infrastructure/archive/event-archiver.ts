@@ -57,11 +57,16 @@ export class EventArchiver {
   /** Events and streams the policy would archive now (what a run moves, if nothing changes). */
   async pending(policy: ArchivePolicy): Promise<{ streams: number; events: number }> {
     const p = new Placeholders();
-    const streams = eligibleStreams(policy, p, null);
+    const cutoff = `now() - ${p.add(policy.olderThan)}::interval`;
+    const type =
+      policy.aggregateType === undefined
+        ? ''
+        : ` WHERE aggregate_type = ${p.add(policy.aggregateType)}`;
     const rows = await this.dataSource.query<{ streams: number; events: number }[]>(
-      `SELECT count(*)::float8 AS streams, COALESCE(sum(s.head - 1 - COALESCE(a.archived, 0)), 0)::float8 AS events ` +
-        `FROM (${streams}) s LEFT JOIN LATERAL (SELECT count(*) AS archived FROM "${EVENTS_ARCHIVE_TABLE}" x ` +
-        'WHERE x.aggregate_id = s.aggregate_id) a ON true',
+      'SELECT count(*)::float8 AS streams, COALESCE(sum(s.n - 1), 0)::float8 AS events FROM (' +
+        `SELECT aggregate_id, count(*) AS n FROM "${EVENTS_TABLE}"${type} GROUP BY aggregate_id ` +
+        `HAVING count(*) > 1 AND max(created_at) < ${cutoff}) s ` +
+        `CROSS JOIN LATERAL (${HEAD_OF('s')}) h WHERE ${BEHIND_CHECKPOINTS}`,
       p.values,
     );
     return rows[0];
@@ -75,24 +80,25 @@ export class EventArchiver {
     }
     let totalStreams = 0;
     let totalEvents = 0;
+    // Rows older than the cursor were moved or found ineligible by an earlier batch of this run:
+    // each batch reads on from there in the created_at index instead of from the oldest row.
+    let cursor: Date | null = null;
     for (let batch = 0; policy.maxBatches === undefined || batch < policy.maxBatches; batch++) {
-      const moved = await this.#batch(policy, perBatch);
+      const moved = await this.#batch(policy, perBatch, cursor);
       if (moved.streams === 0) return;
+      cursor = moved.reached;
       totalStreams += moved.streams;
       totalEvents += moved.events;
-      yield { ...moved, totalStreams, totalEvents };
+      yield { streams: moved.streams, events: moved.events, totalStreams, totalEvents };
     }
   }
 
-  async #batch(
-    policy: ArchivePolicy,
-    perBatch: number,
-  ): Promise<{ streams: number; events: number }> {
+  async #batch(policy: ArchivePolicy, perBatch: number, cursor: Date | null): Promise<Moved> {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
       await runner.startTransaction();
-      const moved = await moveBatch(runner, policy, perBatch);
+      const moved = await moveBatch(runner, policy, perBatch, cursor);
       await runner.commitTransaction();
       return moved;
     } catch (error) {
@@ -104,20 +110,30 @@ export class EventArchiver {
   }
 }
 
+/** What a batch moved, and the creation time its candidate scan reached. */
+interface Moved {
+  readonly streams: number;
+  readonly events: number;
+  readonly reached: Date | null;
+}
+
 async function moveBatch(
   runner: QueryRunner,
   policy: ArchivePolicy,
   perBatch: number,
-): Promise<{ streams: number; events: number }> {
+  cursor: Date | null,
+): Promise<Moved> {
   await runner.query('SELECT pg_advisory_xact_lock(hashtext($1))', [ARCHIVER_LOCK]);
   await runner.query(`SELECT set_config('${EVENT_MUTATION_SETTING}', 'on', true)`);
   const p = new Placeholders();
-  const streams = eligibleStreams(policy, p, perBatch);
+  const streams = eligibleStreams(policy, p, perBatch, cursor);
   const picked = (await runner.query(streams, p.values)) as {
     aggregate_id: string;
     head: number;
+    reached: Date;
   }[];
-  if (picked.length === 0) return { streams: 0, events: 0 };
+  if (picked.length === 0) return { streams: 0, events: 0, reached: cursor };
+  const reached = picked.reduce((max, s) => (s.reached > max ? s.reached : max), picked[0].reached);
   const ids = picked.map((s) => s.aggregate_id);
   const heads = picked.map((s) => s.head);
   const batch = `(SELECT * FROM unnest($1::uuid[], $2::int[]) AS b(aggregate_id, head))`;
@@ -142,7 +158,7 @@ async function moveBatch(
   if (copied !== expected || removed !== expected) {
     throw new ArchiveCountMismatchError(expected, copied, removed);
   }
-  return { streams: picked.length, events: expected };
+  return { streams: picked.length, events: expected, reached };
 }
 
 /** Rows a data-modifying statement affected. */
@@ -151,25 +167,38 @@ async function affected(runner: QueryRunner, sql: string, params: unknown[]): Pr
   return result.affected ?? 0;
 }
 
+/** The head (last event) of the stream of the row aliased `alias`. */
+const HEAD_OF = (alias: string): string =>
+  `SELECT version, created_at, transaction_id, position FROM "${EVENTS_TABLE}" l ` +
+  `WHERE l.aggregate_id = ${alias}.aggregate_id ORDER BY version DESC LIMIT 1`;
+
+/** The head `h` is behind the checkpoint of every ordered-feed projection. */
+const BEHIND_CHECKPOINTS =
+  `NOT EXISTS (SELECT 1 FROM "${PROJECTION_CHECKPOINTS_TABLE}" c WHERE c.lsn IS NULL ` +
+  'AND (c.transaction_id, c.position) < (h.transaction_id, h.position))';
+
 /**
- * The streams the policy archives: head (last event) older than the cutoff, with events before
- * the head still in `events`, head behind every ordered-feed checkpoint. `limit` null: all.
+ * Up to `limit` streams the policy archives: found from the oldest rows on (the created_at
+ * index, from `cursor`), each an event that is not its stream's head, in a stream whose head is
+ * older than the cutoff and behind every ordered-feed checkpoint.
  */
-function eligibleStreams(policy: ArchivePolicy, p: Placeholders, limit: number | null): string {
+function eligibleStreams(
+  policy: ArchivePolicy,
+  p: Placeholders,
+  limit: number,
+  cursor: Date | null,
+): string {
   const cutoff = `now() - ${p.add(policy.olderThan)}::interval`;
   const type =
     policy.aggregateType === undefined
       ? ''
       : ` AND e.aggregate_type = ${p.add(policy.aggregateType)}`;
-  const bound = limit === null ? '' : ` LIMIT ${p.add(limit)}`;
-  // Candidates come from the oldest rows (the created_at index): an event that is not its
-  // stream's head, in a stream whose head is old enough.
+  const from = cursor === null ? '' : ` AND e.created_at >= ${p.add(cursor)}::timestamptz`;
   return (
-    `SELECT DISTINCT ON (e.aggregate_id) e.aggregate_id, h.version AS head FROM "${EVENTS_TABLE}" e ` +
-    `CROSS JOIN LATERAL (SELECT version, created_at, transaction_id, position FROM "${EVENTS_TABLE}" ` +
-    'l WHERE l.aggregate_id = e.aggregate_id ORDER BY version DESC LIMIT 1) h ' +
-    `WHERE e.created_at < ${cutoff} AND h.created_at < ${cutoff} AND e.version < h.version${type} ` +
-    `AND NOT EXISTS (SELECT 1 FROM "${PROJECTION_CHECKPOINTS_TABLE}" c WHERE c.lsn IS NULL ` +
-    `AND (c.transaction_id, c.position) < (h.transaction_id, h.position))${bound}`
+    'SELECT c.aggregate_id, max(c.head) AS head, max(c.created_at) AS reached FROM (' +
+    `SELECT e.aggregate_id, h.version AS head, e.created_at FROM "${EVENTS_TABLE}" e ` +
+    `CROSS JOIN LATERAL (${HEAD_OF('e')}) h ` +
+    `WHERE e.created_at < ${cutoff}${from} AND h.created_at < ${cutoff} AND e.version < h.version${type} ` +
+    `AND ${BEHIND_CHECKPOINTS} ORDER BY e.created_at LIMIT ${p.add(limit)}) c GROUP BY c.aggregate_id`
   );
 }
