@@ -112,8 +112,19 @@ export class CreateEventsArchive1732500030000 implements MigrationInterface {
     await queryRunner.query(grant(MAINTAINER_ROLE, 'SELECT, INSERT, DELETE, TRUNCATE'));
   }
 
-  /** Drops the guard and the table (with any archived events: restore them first). */
+  /** Drops the guard and the table; refuses while the archive holds events (restore them first). */
   public async down(queryRunner: QueryRunner): Promise<void> {
+    // Dropping the table would destroy archived history: the only copy of those events.
+    await queryRunner.query(`
+      DO $do$
+      BEGIN
+        IF EXISTS (SELECT 1 FROM "${EVENTS_ARCHIVE_TABLE}") THEN
+          RAISE EXCEPTION 'events_archive holds archived events: restore them to events before reverting'
+            USING ERRCODE = '${APPEND_ONLY_VIOLATION}';
+        END IF;
+      END
+      $do$
+    `);
     await queryRunner.query(`DROP TRIGGER "${GUARD_TRIGGER}" ON "${EVENTS_TABLE}"`);
     await queryRunner.query(`DROP FUNCTION "${GUARD_FUNCTION}"()`);
     await queryRunner.query(`DROP TABLE "${EVENTS_ARCHIVE_TABLE}"`);

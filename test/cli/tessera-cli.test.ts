@@ -244,6 +244,13 @@ describe('the tessera CLI (the built binary)', function () {
       expect(stats.streamLengths.max).to.equal(5);
     });
 
+    it('revert refuses to drop an archive that holds events', async () => {
+      const refused = await cli.run(['revert'], env);
+      expect(refused.code).to.equal(EXIT_CODES.failure);
+      expect(refused.stderr).to.contain('events_archive holds archived events');
+      expect((await cli.run(['status'], env)).code).to.equal(EXIT_CODES.ok);
+    });
+
     it('archive refuses a bad interval with exit code 2', async () => {
       const bad = await cli.run(['archive', '--older-than', 'soon'], env);
       expect(bad.code).to.equal(EXIT_CODES.usage);
