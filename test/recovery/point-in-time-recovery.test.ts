@@ -44,6 +44,10 @@ describe('point-in-time recovery with pgBackRest', function () {
     cluster = await startBackedUpCluster();
     await cluster.pgbackrest(['check']);
     await cluster.pgbackrest(['backup', '--type=full']);
+    const info = JSON.parse(await cluster.pgbackrest(['info', '--output=json'])) as {
+      backup: { label: string }[];
+    }[];
+    const backup = info[0].backup.at(-1)!.label;
     const { url } = cluster;
 
     // 2. Events A (after the backup: they come back from the archived WAL).
@@ -80,8 +84,11 @@ describe('point-in-time recovery with pgBackRest', function () {
     await cluster.stop();
 
     // 6. Restore to T over the stopped cluster's data directory, and start it.
+    // --set names the backup: pgBackRest's own choice compares T with the backup's stop time in
+    // whole seconds, and T may fall in the second the backup ended.
     await cluster.pgbackrest([
       'restore',
+      `--set=${backup}`,
       '--delta',
       '--type=time',
       `--target=${target}`,
