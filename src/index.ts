@@ -34,6 +34,7 @@ export { DirectConnectionRequiredError } from './infrastructure/session/direct-c
 export {
   AGGREGATE_VERSION_CONSTRAINT,
   COMMAND_KEYS_TABLE,
+  EVENTS_ARCHIVE_TABLE,
   EVENTS_TABLE,
   UNIQUE_VALUES_TABLE,
   PERSONAL_DATA_KEYS_TABLE,
@@ -55,6 +56,7 @@ export {
   CreateCommandKeys1732500006000,
   CreateUniqueValues1732500007000,
   CreateProjectionLeases1732500020000,
+  CreateEventsArchive1732500030000,
   CreatePersonalDataKeys1732500040000,
 } from './migrations';
 export { CDC_ROLE } from './migrations/1732500003000-CreatePublication';

@@ -8,6 +8,7 @@ import { OneStreamIndex1732500005000 } from './1732500005000-OneStreamIndex';
 import { CreateCommandKeys1732500006000 } from './1732500006000-CreateCommandKeys';
 import { CreateUniqueValues1732500007000 } from './1732500007000-CreateUniqueValues';
 import { CreateProjectionLeases1732500020000 } from './1732500020000-CreateProjectionLeases';
+import { CreateEventsArchive1732500030000 } from './1732500030000-CreateEventsArchive';
 import { CreatePersonalDataKeys1732500040000 } from './1732500040000-CreatePersonalDataKeys';
 
 export {
@@ -20,6 +21,7 @@ export {
   CreateCommandKeys1732500006000,
   CreateUniqueValues1732500007000,
   CreateProjectionLeases1732500020000,
+  CreateEventsArchive1732500030000,
   CreatePersonalDataKeys1732500040000,
 };
 
@@ -39,5 +41,6 @@ export const TESSERA_MIGRATIONS: Array<new () => MigrationInterface> = [
   CreateCommandKeys1732500006000,
   CreateUniqueValues1732500007000,
   CreateProjectionLeases1732500020000,
+  CreateEventsArchive1732500030000,
   CreatePersonalDataKeys1732500040000,
 ];

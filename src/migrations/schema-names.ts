@@ -62,3 +62,36 @@ export const PERSONAL_DATA_KEY_CONSTRAINT = 'pk_personal_data_keys';
 
 /** Unique constraint on the key id of {@link PERSONAL_DATA_KEYS_TABLE}, named by stored values. */
 export const PERSONAL_DATA_KEY_ID_CONSTRAINT = 'uq_personal_data_keys_key_id';
+
+/**
+ * Cold table of archived events: the same columns as `events` plus `archived_at`. Not in the
+ * publication, so moving events here is never seen by change-feed consumers as new events.
+ */
+export const EVENTS_ARCHIVE_TABLE = 'events_archive';
+
+/** Unique constraint on `(aggregate_id, version)` of {@link EVENTS_ARCHIVE_TABLE}. */
+export const ARCHIVE_AGGREGATE_VERSION_CONSTRAINT = 'uq_events_archive_aggregate_version';
+
+/** Name of the `index`-th partition of the partitioned events layout (`events_p03`). */
+export function eventsPartitionName(index: number): string {
+  return `${EVENTS_TABLE}_p${String(index).padStart(2, '0')}`;
+}
+
+/**
+ * The name a constraint of the partitioned layout has on the `index`-th partition: a violation
+ * is reported with the partition's constraint name, so each carries the parent's name and a
+ * suffix that {@link isConstraintNamed} recognises.
+ */
+export function partitionConstraintName(constraint: string, index: number): string {
+  return `${constraint}_p${String(index).padStart(2, '0')}`;
+}
+
+/** True when `actual` is `constraint` or its name on a partition of the partitioned layout. */
+export function isConstraintNamed(actual: unknown, constraint: string): boolean {
+  if (actual === constraint) return true;
+  return (
+    typeof actual === 'string' &&
+    actual.startsWith(`${constraint}_p`) &&
+    /^\d+$/.test(actual.slice(constraint.length + 2))
+  );
+}

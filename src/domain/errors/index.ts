@@ -25,3 +25,6 @@ export * from './event-from-newer-code-error';
 export * from './missing-data-subject-error';
 export * from './personal-data-decryption-error';
 export * from './personal-data-not-configured-error';
+export * from './archive-count-mismatch-error';
+export * from './stream-archived-error';
+export * from './partition-copy-mismatch-error';

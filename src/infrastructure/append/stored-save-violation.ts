@@ -2,6 +2,7 @@ import { QueryFailedError } from 'typeorm';
 import {
   COMMAND_KEY_CONSTRAINT,
   EVENT_ID_CONSTRAINT,
+  isConstraintNamed,
   UNIQUE_VALUE_CONSTRAINT,
 } from '../../migrations/schema-names';
 
@@ -17,7 +18,7 @@ export function isStoredSaveViolation(error: unknown): boolean {
   if (driverError?.code !== '23505') return false;
   return (
     driverError.constraint === COMMAND_KEY_CONSTRAINT ||
-    driverError.constraint === EVENT_ID_CONSTRAINT
+    isConstraintNamed(driverError.constraint, EVENT_ID_CONSTRAINT)
   );
 }
 

@@ -1,5 +1,5 @@
 import { QueryFailedError } from 'typeorm';
-import { AGGREGATE_VERSION_CONSTRAINT } from '../../migrations/schema-names';
+import { AGGREGATE_VERSION_CONSTRAINT, isConstraintNamed } from '../../migrations/schema-names';
 
 /** The driver error behind a failed query, whether it came through TypeORM or pg directly. */
 interface PgError {
@@ -21,7 +21,7 @@ export function versionConflictAggregateId(error: unknown): string | undefined {
     error instanceof QueryFailedError ? (error.driverError as PgError) : (error as PgError);
   if (driverError?.code === '23502' && driverError.column === 'version') return '';
   if (!driverError || driverError.code !== '23505') return undefined;
-  if (driverError.constraint !== AGGREGATE_VERSION_CONSTRAINT) return undefined;
+  if (!isConstraintNamed(driverError.constraint, AGGREGATE_VERSION_CONSTRAINT)) return undefined;
   const match = /=\(([0-9a-f-]{36}),/i.exec(driverError.detail ?? '');
   return match ? match[1].toLowerCase() : '';
 }

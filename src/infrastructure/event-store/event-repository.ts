@@ -45,6 +45,7 @@ import { UpdateHistory } from '../load/update-history';
 import { isConnectionError, PgSession, type BoundQuery, type EachRow } from '../session/pg-session';
 import {
   COMMAND_KEYS_TABLE,
+  EVENTS_ARCHIVE_TABLE,
   EVENTS_TABLE,
   SNAPSHOTS_TABLE,
   UNIQUE_VALUES_TABLE,
@@ -71,6 +72,14 @@ export interface EventRepositoryOptions {
   readonly commandKeyTable?: string;
   /** Name of the unique values table. Default `unique_values`. */
   readonly uniqueValueTable?: string;
+  /** Name of the archive table (see `tessera archive`). Default `events_archive`. */
+  readonly archiveTable?: string;
+  /**
+   * What a load does with a stream whose older events the archiver moved to the archive table:
+   * `load` (default) reads them from there, `fail` throws `StreamArchivedError`. Streams never
+   * archived cost nothing either way.
+   */
+  readonly archivedStreams?: 'load' | 'fail';
   /**
    * Events read per round trip while folding a stream. The first ten pages are read whole; after
    * them each event is folded as its row arrives and none is kept, so memory stays flat however
@@ -133,6 +142,7 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
   readonly #appends: AppendStatements;
   readonly #loads: LoadStatements;
   readonly #pageSize: number;
+  readonly #archivedStreams: 'load' | 'fail';
   readonly #inFlight = new SavesInFlight();
   readonly #personalKeys: PersonalDataKeys;
 
@@ -160,12 +170,23 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
       options.schema,
     );
     this.#appends = new AppendStatements(events, snapshots, commandKeys, uniqueValues);
-    this.#loads = new LoadStatements(events, snapshots);
+    const archive = qualifiedTableName(
+      options.archiveTable ?? EVENTS_ARCHIVE_TABLE,
+      options.schema,
+    );
+    this.#loads = new LoadStatements(events, snapshots, archive);
     this.#personalKeys = new PersonalDataKeys(
       qualifiedTableName(options.personalDataKeyTable ?? PERSONAL_DATA_KEYS_TABLE, options.schema),
       options.personalData?.masterKey,
       options.personalData?.cacheSize ?? 10_000,
     );
+    const archivedStreams = options.archivedStreams ?? 'load';
+    if (archivedStreams !== 'load' && archivedStreams !== 'fail') {
+      throw new TypeError(
+        `archivedStreams must be 'load' or 'fail', got ${String(archivedStreams)}`,
+      );
+    }
+    this.#archivedStreams = archivedStreams;
   }
 
   /** {@inheritDoc AggregateRepository.save} */
@@ -426,6 +447,7 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
       statements: this.#loads,
       serializer: this.#serializer,
       pageSize: this.#pageSize,
+      archivedStreams: this.#archivedStreams,
       revealer: this.#personalKeys.configured
         ? new PayloadRevealer(this.#personalKeys, (st) => query(st.sql, st.params))
         : undefined,

@@ -1,8 +1,10 @@
 import type { AggregateClass, AggregateRoot } from '../../domain/model/aggregate-root';
 import type { EventSerializer } from '../../domain/codec/event-serializer';
 import { aggregateTypeName } from '../../domain/model/aggregate.decorator';
+import { StreamArchivedError } from '../../domain/errors/stream-archived-error';
 import { Rehydrator } from '../../domain/repository/rehydrator';
 import type { LoadStatements } from './load-statements';
+import type { FoldableEvent } from '../../domain/repository/stream-decoder';
 import {
   foldPages,
   readHead,
@@ -21,6 +23,8 @@ export interface LoadContext {
   readonly pageSize: number;
   /** Decrypts personal data before each event is decoded; absent without the option. */
   readonly revealer?: PayloadRevealer;
+  /** What a load does when a stream's first events are archived (default `load`). */
+  readonly archivedStreams?: 'load' | 'fail';
 }
 
 /**
@@ -48,6 +52,34 @@ export async function loadAggregate<T extends AggregateRoot>(
   }
   const rehydrator = new Rehydrator(type, id, serializer, snapshot);
   history?.replay(rehydrator);
+  const fold = (stored: FoldableEvent): void => {
+    const row = revealer ? { ...stored, payload: revealer.reveal(stored.payload) } : stored;
+    history?.remember(row);
+    rehydrator.apply(row);
+  };
+  const prepare =
+    revealer && ((rows: readonly PageRow[]) => revealer.prepare(rows.map((row) => row[3])));
+  // A stream whose first hot event is not the next version has its older events archived (the
+  // archiver keeps every stream's last event here): they are folded from the archive first.
+  if (first !== undefined && first.length > 0 && first[0][0] !== rehydrator.version + 1) {
+    const archive = statements.archived;
+    if (archive !== undefined && context.archivedStreams === 'fail') {
+      throw new StreamArchivedError(aggregateTypeName(type), id, first[0][0]);
+    }
+    if (archive !== undefined) {
+      await foldPages(
+        reader,
+        archive,
+        id,
+        aggregateTypeName(type),
+        rehydrator.version,
+        pageSize,
+        fold,
+        undefined,
+        prepare,
+      );
+    }
+  }
   await foldPages(
     reader,
     statements,
@@ -55,13 +87,9 @@ export async function loadAggregate<T extends AggregateRoot>(
     aggregateTypeName(type),
     rehydrator.version,
     pageSize,
-    (stored) => {
-      const row = revealer ? { ...stored, payload: revealer.reveal(stored.payload) } : stored;
-      history?.remember(row);
-      rehydrator.apply(row);
-    },
+    fold,
     first,
-    revealer && ((rows) => revealer.prepare(rows.map((row) => row[3]))),
+    prepare,
   );
   return rehydrator.version === 0 ? null : rehydrator.aggregate;
 }

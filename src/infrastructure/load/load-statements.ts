@@ -25,7 +25,11 @@ export class LoadStatements {
   readonly #rangeBackwards: NamedSql;
   readonly #event: NamedSql;
 
-  constructor(events: string, snapshots: string) {
+  /**
+   * @param archive the archive table (same columns): `stream` reads it too, and a load reads the
+   * events before a stream's first hot version from it through {@link LoadStatements.archived}.
+   */
+  constructor(events: string, snapshots: string, archive?: string) {
     // Keyset pages: each page is an index range scan on (aggregate_id, version) starting after
     // the last version folded, so a long stream is folded page by page in flat memory. Only what
     // a fold needs: parsing metadata and timestamps for every row would cost more than reading it.
@@ -54,22 +58,36 @@ export class LoadStatements {
     );
     // Compared to the millisecond: a JavaScript Date has no finer time, so a stored event's own
     // created_at, read back and passed as asOf, includes that event.
+    // Reads of a stream as stored (ranges, one event, time travel's cut) see archived events too.
+    const columns =
+      'id, aggregate_id, aggregate_type, event_type, version, payload, metadata, created_at';
+    const stored =
+      archive === undefined
+        ? events
+        : `(SELECT ${columns} FROM ${archive} UNION ALL SELECT ${columns} FROM ${events}) AS stored`;
     this.#firstAfter = namedSql(
-      `SELECT MIN(version) AS version FROM ${events} ` +
+      `SELECT MIN(version) AS version FROM ${stored} ` +
         "WHERE aggregate_id = $1 AND date_trunc('milliseconds', created_at) > $2",
       ['version'],
     );
     const envelope =
       'id, aggregate_id::text, aggregate_type, event_type, version, payload, metadata, created_at';
-    const range = `SELECT ${envelope} FROM ${events} WHERE aggregate_id = $1 AND version BETWEEN $2 AND $3 `;
+    const range = `SELECT ${envelope} FROM ${stored} WHERE aggregate_id = $1 AND version BETWEEN $2 AND $3 `;
     this.#range = namedSql(`${range}ORDER BY version LIMIT $4`);
     this.#rangeBackwards = namedSql(`${range}ORDER BY version DESC LIMIT $4`);
-    this.#event = namedSql(`SELECT ${envelope} FROM ${events} WHERE id = $1`);
+    this.#event = namedSql(`SELECT ${envelope} FROM ${stored} WHERE id = $1`);
+    const streamColumns = 'id, aggregate_type, event_type, version, payload, metadata, created_at';
     this.#stream = namedSql(
-      `SELECT id, aggregate_type, event_type, version, payload, metadata, created_at FROM ${events} ` +
-        'WHERE aggregate_id = $1 ORDER BY version',
+      archive === undefined
+        ? `SELECT ${streamColumns} FROM ${events} WHERE aggregate_id = $1 ORDER BY version`
+        : `SELECT ${streamColumns} FROM ${archive} WHERE aggregate_id = $1 UNION ALL ` +
+            `SELECT ${streamColumns} FROM ${events} WHERE aggregate_id = $1 ORDER BY version`,
     );
+    this.archived = archive === undefined ? undefined : new LoadStatements(archive, snapshots);
   }
+
+  /** The same statements on the archive table, when there is one. */
+  readonly archived: LoadStatements | undefined;
 
   /** Up to `limit` events of the stream after version `after`, with the aggregate type test. */
   page(aggregateId: string, after: number, limit: number, aggregateType: string): BoundStatement {

@@ -1,0 +1,218 @@
+/**
+ * The scale benchmark (`npm run bench:scale`, not part of `npm test` or `npm run bench`): the hot
+ * path (S1 appends, S3 concurrent appends, a 1,000-event load) on an events table that already
+ * holds TESSERA_SCALE_ROWS events (default 10,000,000), plain and hash-partitioned, against the
+ * same layout empty; then archival throughput on the full tables. Rows are generated with
+ * set-based SQL, not through the API. Rounds are interleaved across the four databases, and
+ * each figure is the median of TESSERA_SCALE_ROUNDS rounds (default 5).
+ */
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { BankAccount, Owner } from '../examples/bank-account';
+import { createTesseraDataSource, EventRepository } from '../src';
+import { EventArchiver } from '../src/infrastructure/archive/event-archiver';
+import { EventsPartitioner } from '../src/infrastructure/partitioning/events-partitioner';
+import {
+  createScratchDatabase,
+  startLocalPostgres,
+  type ScratchDatabase,
+} from '../support/local-postgres';
+import { DEPOSITED, depositedPayload, eventMetadata, OPENED, openedPayload } from './bank-events';
+import { median } from './median';
+import { prefillEvents } from './prefill-events';
+
+const ROWS = integer('TESSERA_SCALE_ROWS', 10_000_000);
+const ROUNDS = integer('TESSERA_SCALE_ROUNDS', 5);
+const EVENTS_PER_STREAM = 10;
+const STREAMS_PER_STATEMENT = 100_000;
+const S1_APPENDS = 1500;
+const S3_APPENDS = 3000;
+const S3_CONCURRENCY = 32;
+const LOADS = 100;
+const ARCHIVE_BATCHES = 10;
+const ARCHIVE_STREAMS_PER_BATCH = 1000;
+const GUARD_TRIGGER = 'trg_events_archived_stream_start';
+const owner = new Owner('Ada Lovelace', 'ada@example.com');
+
+// One statement per 100,000 streams of ten events: AccountOpened then deposits, created 200 days
+// ago (so archival finds them idle), ids derived from the stream number.
+const GENERATE_SQL = `
+  INSERT INTO events (aggregate_id, aggregate_type, event_type, version, payload, metadata, created_at)
+  SELECT md5('scale-' || s)::uuid, 'BankAccount', CASE WHEN v = 1 THEN $3 ELSE $4 END, v,
+         CASE WHEN v = 1 THEN $5::jsonb ELSE $6::jsonb END, $7::jsonb,
+         now() - interval '200 days' + v * interval '1 millisecond'
+    FROM generate_series($1::int, $2::int) AS s, generate_series(1, ${EVENTS_PER_STREAM}) AS v`;
+
+interface Target {
+  readonly layout: 'plain' | 'partitioned';
+  readonly rows: number;
+  readonly scratch: ScratchDatabase;
+  readonly dataSource: DataSource;
+  readonly repository: EventRepository;
+  readonly loadId: string;
+}
+
+type Scenario = 'S1' | 'S3' | 'load';
+const SCENARIOS: readonly Scenario[] = ['S1', 'S3', 'load'];
+
+async function main(): Promise<void> {
+  const server = await startLocalPostgres();
+  const targets: Target[] = [];
+  try {
+    for (const layout of ['plain', 'partitioned'] as const) {
+      for (const rows of [0, ROWS]) targets.push(await prepare(server.url, layout, rows));
+    }
+    const results = new Map<string, number[]>();
+    for (let round = 0; round < ROUNDS; round++) {
+      // Interleaved, in a rotating order: drift of the machine falls on every target alike.
+      const order = targets.map((_, i) => targets[(i + round) % targets.length]);
+      for (const target of order) {
+        for (const scenario of SCENARIOS) {
+          const rate = await measure(target, scenario);
+          const key = `${target.layout}/${target.rows}/${scenario}`;
+          results.set(key, [...(results.get(key) ?? []), rate]);
+        }
+      }
+      log(`round ${round + 1}/${ROUNDS} done`);
+    }
+    const archival: string[] = [];
+    for (const target of targets.filter((t) => t.rows > 0)) {
+      archival.push(`| ${target.layout} | ${Math.round(await archive(target))} |`);
+    }
+    report(results, archival);
+  } finally {
+    for (const target of targets) {
+      await target.dataSource.destroy();
+      await target.scratch.drop();
+    }
+    await server.stop();
+  }
+}
+
+async function prepare(url: string, layout: Target['layout'], rows: number): Promise<Target> {
+  const scratch = await createScratchDatabase(
+    url,
+    `tessera_scale_${layout}_${rows > 0 ? 'full' : 'empty'}`,
+  );
+  const dataSource = createTesseraDataSource({
+    url: scratch.url,
+    poolSize: 10,
+    statementTimeoutMs: 0,
+  });
+  await dataSource.initialize();
+  await dataSource.runMigrations();
+  if (layout === 'partitioned') {
+    for await (const _ of new EventsPartitioner(dataSource).run({ partitions: 16 })) void _;
+  }
+  if (rows > 0) await generate(dataSource, rows, layout);
+  const loadId = await prefillEvents(dataSource, 1000);
+  await dataSource.query('VACUUM ANALYZE events');
+  return { layout, rows, scratch, dataSource, repository: new EventRepository(dataSource), loadId };
+}
+
+async function generate(dataSource: DataSource, rows: number, layout: string): Promise<void> {
+  const streams = Math.ceil(rows / EVENTS_PER_STREAM);
+  const started = Date.now();
+  // Generated streams start at version 1, none under an archived id (the archive is empty): the
+  // archived-stream guard would only cost a trigger call per stream here.
+  await dataSource.query(`ALTER TABLE events DISABLE TRIGGER ${GUARD_TRIGGER}`);
+  for (let first = 1; first <= streams; first += STREAMS_PER_STATEMENT) {
+    const last = Math.min(streams, first + STREAMS_PER_STATEMENT - 1);
+    await dataSource.query(GENERATE_SQL, [
+      first,
+      last,
+      OPENED,
+      DEPOSITED,
+      JSON.stringify(openedPayload()),
+      JSON.stringify(depositedPayload()),
+      JSON.stringify(eventMetadata()),
+    ]);
+    log(
+      `${layout}: ${last * EVENTS_PER_STREAM} of ${rows} rows (${Math.round((Date.now() - started) / 1000)} s)`,
+    );
+  }
+  await dataSource.query(`ALTER TABLE events ENABLE ALWAYS TRIGGER ${GUARD_TRIGGER}`);
+}
+
+/** Operations per second of one timed run of `scenario` on `target`. */
+async function measure(target: Target, scenario: Scenario): Promise<number> {
+  const { repository } = target;
+  const started = process.hrtime.bigint();
+  let operations = 0;
+  if (scenario === 'S1') {
+    for (; operations < S1_APPENDS; operations++) {
+      await repository.save(BankAccount.open(randomUUID(), owner, 'EUR'));
+    }
+  } else if (scenario === 'S3') {
+    let issued = 0;
+    const appender = async (): Promise<void> => {
+      let account: BankAccount | undefined;
+      while (issued < S3_APPENDS) {
+        issued += 1;
+        if (account === undefined) account = BankAccount.open(randomUUID(), owner, 'EUR');
+        else account.deposit(1);
+        await repository.save(account);
+      }
+    };
+    await Promise.all(Array.from({ length: S3_CONCURRENCY }, appender));
+    operations = S3_APPENDS;
+  } else {
+    for (; operations < LOADS; operations++) await repository.load(BankAccount, target.loadId);
+  }
+  return operations / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+/** Events per second archived over a few batches of the full table. */
+async function archive(target: Target): Promise<number> {
+  const started = process.hrtime.bigint();
+  let events = 0;
+  const archiver = new EventArchiver(target.dataSource);
+  for await (const batch of archiver.run({
+    olderThan: '90 days',
+    streamsPerBatch: ARCHIVE_STREAMS_PER_BATCH,
+    maxBatches: ARCHIVE_BATCHES,
+  })) {
+    events = batch.totalEvents;
+  }
+  return events / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+function report(results: Map<string, number[]>, archival: readonly string[]): void {
+  const lines = [
+    `Rows: ${ROWS.toLocaleString('en')} (${EVENTS_PER_STREAM} events per stream), ${ROUNDS} interleaved rounds, medians.`,
+    '',
+    '| layout | scenario | empty (ops/s) | full (ops/s) | full / empty |',
+    '| --- | --- | ---: | ---: | ---: |',
+  ];
+  for (const layout of ['plain', 'partitioned']) {
+    for (const scenario of SCENARIOS) {
+      const empty = median(results.get(`${layout}/0/${scenario}`)!);
+      const full = median(results.get(`${layout}/${ROWS}/${scenario}`)!);
+      lines.push(
+        `| ${layout} | ${scenario} | ${Math.round(empty)} | ${Math.round(full)} | ${(full / empty).toFixed(3)} |`,
+      );
+    }
+  }
+  lines.push('', '| layout | archival (events/s) |', '| --- | ---: |', ...archival);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function integer(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
+  return value;
+}
+
+function log(message: string): void {
+  process.stderr.write(`[scale] ${message}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exitCode = 1;
+});

@@ -1,0 +1,204 @@
+import type { DataSource, QueryRunner } from 'typeorm';
+import { ArchiveCountMismatchError } from '../../domain/errors/archive-count-mismatch-error';
+import { EVENT_MUTATION_SETTING } from '../../migrations/1732500002000-AppendOnlyEvents';
+import {
+  EVENTS_ARCHIVE_TABLE,
+  EVENTS_TABLE,
+  PROJECTION_CHECKPOINTS_TABLE,
+} from '../../migrations/schema-names';
+import { Placeholders } from '../sql/named-sql';
+
+/** Which events {@link EventArchiver} moves to the archive. */
+export interface ArchivePolicy {
+  /**
+   * A stream is archived once its last event is older than this PostgreSQL interval
+   * (`'90 days'`, `'1 year'`). Every event but the last one then moves.
+   */
+  readonly olderThan: string;
+  /** Only streams of this aggregate type. */
+  readonly aggregateType?: string;
+  /** Streams per batch (one transaction each). Default 100. */
+  readonly streamsPerBatch?: number;
+  /** Stop after this many batches. Default: until nothing is left. */
+  readonly maxBatches?: number;
+}
+
+/** What one committed batch moved, and the totals so far. */
+export interface ArchiveBatch {
+  readonly streams: number;
+  readonly events: number;
+  readonly totalStreams: number;
+  readonly totalEvents: number;
+}
+
+const DEFAULT_STREAMS_PER_BATCH = 100;
+// One archiver at a time: two would pick the same streams and the second fail on the archive's key.
+const ARCHIVER_LOCK = 'tessera.archiver';
+
+/**
+ * Moves the events of idle streams from `events` to `events_archive`, in batches of streams, each
+ * one transaction through the append-only escape hatch (run it as a member of
+ * `tessera_maintainer`, or a superuser). Each stream keeps its last event in `events`: that head
+ * row is what the version guarantee and the append statement's gap guard decide appends
+ * against, so an archived stream can still be loaded and appended to (see
+ * CreateEventsArchive1732500030000).
+ *
+ * A batch counts the events it is to move, copies them, deletes them and checks that the three
+ * counts agree, else rolls back with {@link ArchiveCountMismatchError}. A killed archiver leaves
+ * its open batch rolled back by PostgreSQL: rerunning it moves each event exactly once.
+ *
+ * Change feeds are not disturbed: the publication carries inserts into `events` only (the
+ * archive is not in it, and deletes are not published), and a stream is only archived once its
+ * head is behind the checkpoint of every ordered-feed projection in `projection_checkpoints`.
+ */
+export class EventArchiver {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Events and streams the policy would archive now (what a run moves, if nothing changes). */
+  async pending(policy: ArchivePolicy): Promise<{ streams: number; events: number }> {
+    const p = new Placeholders();
+    const cutoff = `now() - ${p.add(policy.olderThan)}::interval`;
+    const type =
+      policy.aggregateType === undefined
+        ? ''
+        : ` WHERE aggregate_type = ${p.add(policy.aggregateType)}`;
+    const rows = await this.dataSource.query<{ streams: number; events: number }[]>(
+      'SELECT count(*)::float8 AS streams, COALESCE(sum(s.n - 1), 0)::float8 AS events FROM (' +
+        `SELECT aggregate_id, count(*) AS n FROM "${EVENTS_TABLE}"${type} GROUP BY aggregate_id ` +
+        `HAVING count(*) > 1 AND max(created_at) < ${cutoff}) s ` +
+        `CROSS JOIN LATERAL (${HEAD_OF('s')}) h WHERE ${BEHIND_CHECKPOINTS}`,
+      p.values,
+    );
+    return rows[0];
+  }
+
+  /** Runs batches until nothing is left (or `maxBatches`), yielding after each commit. */
+  async *run(policy: ArchivePolicy): AsyncGenerator<ArchiveBatch> {
+    const perBatch = policy.streamsPerBatch ?? DEFAULT_STREAMS_PER_BATCH;
+    if (!Number.isInteger(perBatch) || perBatch < 1) {
+      throw new TypeError(`streamsPerBatch must be a positive integer, got ${perBatch}`);
+    }
+    let totalStreams = 0;
+    let totalEvents = 0;
+    // Rows older than the cursor were moved or found ineligible by an earlier batch of this run:
+    // each batch reads on from there in the created_at index instead of from the oldest row.
+    let cursor: Date | null = null;
+    for (let batch = 0; policy.maxBatches === undefined || batch < policy.maxBatches; batch++) {
+      const moved = await this.#batch(policy, perBatch, cursor);
+      if (moved.streams === 0) return;
+      cursor = moved.reached;
+      totalStreams += moved.streams;
+      totalEvents += moved.events;
+      yield { streams: moved.streams, events: moved.events, totalStreams, totalEvents };
+    }
+  }
+
+  async #batch(policy: ArchivePolicy, perBatch: number, cursor: Date | null): Promise<Moved> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      const moved = await moveBatch(runner, policy, perBatch, cursor);
+      await runner.commitTransaction();
+      return moved;
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction();
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+}
+
+/** What a batch moved, and the creation time its candidate scan reached. */
+interface Moved {
+  readonly streams: number;
+  readonly events: number;
+  readonly reached: Date | null;
+}
+
+async function moveBatch(
+  runner: QueryRunner,
+  policy: ArchivePolicy,
+  perBatch: number,
+  cursor: Date | null,
+): Promise<Moved> {
+  await runner.query('SELECT pg_advisory_xact_lock(hashtext($1))', [ARCHIVER_LOCK]);
+  await runner.query(`SELECT set_config('${EVENT_MUTATION_SETTING}', 'on', true)`);
+  const p = new Placeholders();
+  const streams = eligibleStreams(policy, p, perBatch, cursor);
+  const picked = (await runner.query(streams, p.values)) as {
+    aggregate_id: string;
+    head: number;
+    reached: Date;
+  }[];
+  if (picked.length === 0) return { streams: 0, events: 0, reached: cursor };
+  const reached = picked.reduce((max, s) => (s.reached > max ? s.reached : max), picked[0].reached);
+  const ids = picked.map((s) => s.aggregate_id);
+  const heads = picked.map((s) => s.head);
+  const batch = `(SELECT * FROM unnest($1::uuid[], $2::int[]) AS b(aggregate_id, head))`;
+  const scope = `e.aggregate_id = b.aggregate_id AND e.version < b.head`;
+  const [{ expected }] = (await runner.query(
+    `SELECT count(*)::int AS expected FROM "${EVENTS_TABLE}" e JOIN ${batch} b ON ${scope}`,
+    [ids, heads],
+  )) as { expected: number }[];
+  const copied = await affected(
+    runner,
+    `INSERT INTO "${EVENTS_ARCHIVE_TABLE}" (id, aggregate_id, aggregate_type, event_type, version, ` +
+      'payload, metadata, created_at, position, transaction_id) SELECT e.id, e.aggregate_id, ' +
+      'e.aggregate_type, e.event_type, e.version, e.payload, e.metadata, e.created_at, e.position, ' +
+      `e.transaction_id FROM "${EVENTS_TABLE}" e JOIN ${batch} b ON ${scope}`,
+    [ids, heads],
+  );
+  const removed = await affected(
+    runner,
+    `DELETE FROM "${EVENTS_TABLE}" e USING ${batch} b WHERE ${scope}`,
+    [ids, heads],
+  );
+  if (copied !== expected || removed !== expected) {
+    throw new ArchiveCountMismatchError(expected, copied, removed);
+  }
+  return { streams: picked.length, events: expected, reached };
+}
+
+/** Rows a data-modifying statement affected. */
+async function affected(runner: QueryRunner, sql: string, params: unknown[]): Promise<number> {
+  const result = await runner.query(sql, params, true);
+  return result.affected ?? 0;
+}
+
+/** The head (last event) of the stream of the row aliased `alias`. */
+const HEAD_OF = (alias: string): string =>
+  `SELECT version, created_at, transaction_id, position FROM "${EVENTS_TABLE}" l ` +
+  `WHERE l.aggregate_id = ${alias}.aggregate_id ORDER BY version DESC LIMIT 1`;
+
+/** The head `h` is behind the checkpoint of every ordered-feed projection. */
+const BEHIND_CHECKPOINTS =
+  `NOT EXISTS (SELECT 1 FROM "${PROJECTION_CHECKPOINTS_TABLE}" c WHERE c.lsn IS NULL ` +
+  'AND (c.transaction_id, c.position) < (h.transaction_id, h.position))';
+
+/**
+ * Up to `limit` streams the policy archives: found from the oldest rows on (the created_at
+ * index, from `cursor`), each an event that is not its stream's head, in a stream whose head is
+ * older than the cutoff and behind every ordered-feed checkpoint.
+ */
+function eligibleStreams(
+  policy: ArchivePolicy,
+  p: Placeholders,
+  limit: number,
+  cursor: Date | null,
+): string {
+  const cutoff = `now() - ${p.add(policy.olderThan)}::interval`;
+  const type =
+    policy.aggregateType === undefined
+      ? ''
+      : ` AND e.aggregate_type = ${p.add(policy.aggregateType)}`;
+  const from = cursor === null ? '' : ` AND e.created_at >= ${p.add(cursor)}::timestamptz`;
+  return (
+    'SELECT c.aggregate_id, max(c.head) AS head, max(c.created_at) AS reached FROM (' +
+    `SELECT e.aggregate_id, h.version AS head, e.created_at FROM "${EVENTS_TABLE}" e ` +
+    `CROSS JOIN LATERAL (${HEAD_OF('e')}) h ` +
+    `WHERE e.created_at < ${cutoff}${from} AND h.created_at < ${cutoff} AND e.version < h.version${type} ` +
+    `AND ${BEHIND_CHECKPOINTS} ORDER BY e.created_at LIMIT ${p.add(limit)}) c GROUP BY c.aggregate_id`
+  );
+}
