@@ -13,6 +13,8 @@ export const EXIT_CODES = {
   notFound: 3,
   /** `status`: migrations are pending. */
   pending: 4,
+  /** `health`: the overall status reached `--fail-on`. */
+  unhealthy: 5,
 } as const;
 
 /** One of {@link EXIT_CODES}' values. */

@@ -261,4 +261,107 @@ describe('the tessera CLI (the built binary)', function () {
       expect((await cli.run(['archive'], env)).code).to.equal(EXIT_CODES.usage);
     });
   });
+
+  describe('health and replay-verify', () => {
+    let own: ScratchDatabase;
+    let ownEnv: Record<string, string>;
+    let dataSource: DataSource;
+
+    before(async () => {
+      own = await createScratchDatabase((await ensureTestServer()).url, 'tessera_cli_verify');
+      ownEnv = { DATABASE_URL: own.url };
+      expect((await cli.run(['migrate'], ownEnv)).code).to.equal(EXIT_CODES.ok);
+      dataSource = createTesseraDataSource({ url: own.url });
+      await dataSource.initialize();
+    });
+
+    after(async () => {
+      if (dataSource?.isInitialized) await dataSource.destroy();
+      await own?.drop();
+    });
+
+    it('health reports every check, and exits 5 from the --fail-on status on', async () => {
+      const json = await cli.run(['health', '--json'], ownEnv);
+      const report = JSON.parse(json.stdout) as {
+        status: string;
+        checks: { name: string; status: string }[];
+      };
+      expect(report.checks.find((c) => c.name === 'connectivity')?.status).to.equal('ok');
+      expect(report.checks.find((c) => c.name === 'migrations')?.status).to.equal('ok');
+      // The server is shared with other suites (their slots count): read the outcome from the
+      // report and check that the exit code agrees with it.
+      expect(json.code).to.equal(
+        report.status === 'critical' ? EXIT_CODES.unhealthy : EXIT_CODES.ok,
+      );
+      const strict = await cli.run(['health', '--fail-on', 'warn'], ownEnv);
+      expect(strict.code).to.equal(report.status === 'ok' ? EXIT_CODES.ok : EXIT_CODES.unhealthy);
+      expect(strict.stdout).to.match(/^CHECK +STATUS +SUMMARY$/m);
+      expect(strict.stdout).to.contain('overall: ');
+      const bad = await cli.run(['health', '--fail-on', 'never'], ownEnv);
+      expect(bad.code).to.equal(EXIT_CODES.usage);
+    });
+
+    it('replay-verify names the stream that no longer loads and exits 1; none to check exits 0', async () => {
+      // Aggregates as an application's compiled module declares them, against the built package.
+      const module = join(cli.outDir, 'verify-aggregates.js');
+      await writeFile(
+        module,
+        `const t = require(${JSON.stringify(join(cli.outDir, 'index.js'))});
+const { IsInt } = require('class-validator');
+class Counted { constructor(n) { this.n = n; } }
+IsInt()(Counted.prototype, 'n');
+t.DomainEvent('CliVerify.Counted')(Counted);
+class Counter extends t.AggregateRoot {
+  constructor(id) { super(id); this.total = 0; }
+  onCounted(e) { this.total += e.n; }
+}
+t.Apply(Counted)(Counter.prototype, 'onCounted');
+t.Aggregate('CliVerify.Counter')(Counter);
+exports.Counter = Counter;
+`,
+      );
+      const good = randomUUID();
+      const bad = randomUUID();
+      for (const [aggregateId, n] of [
+        [good, 1],
+        [bad, 'one'],
+      ] as const) {
+        await dataSource.query(
+          'INSERT INTO events (id, aggregate_id, aggregate_type, event_type, version, payload, metadata) ' +
+            "VALUES ($1, $2, 'CliVerify.Counter', 'CliVerify.Counted', 1, $3::jsonb, '{}'::jsonb)",
+          [randomUUID(), aggregateId, JSON.stringify({ n })],
+        );
+      }
+      const args = ['replay-verify', '--aggregates', module];
+      const failed = await cli.run([...args, '--json'], ownEnv);
+      expect(failed.code, failed.stderr).to.equal(EXIT_CODES.failure);
+      const report = JSON.parse(failed.stdout) as {
+        ok: boolean;
+        streams: number;
+        failures: { aggregateId: string; version: number; code: string }[];
+      };
+      expect(report).to.include({ ok: false, streams: 2 });
+      expect(report.failures).to.have.length(1);
+      expect(report.failures[0]).to.include({
+        aggregateId: bad,
+        version: 1,
+        code: 'TESSERA_INVALID_EVENT',
+      });
+      const plain = await cli.run(args, ownEnv);
+      expect(plain.stdout).to.contain(`FAILED CliVerify.Counter ${bad} at version 1`);
+      expect(plain.stdout).not.to.contain(ESC);
+      const none = await cli.run(
+        [...args, '--aggregate-type', 'CliVerify.Nothing', '--json'],
+        ownEnv,
+      );
+      expect(none.code, none.stderr).to.equal(EXIT_CODES.ok);
+      expect(JSON.parse(none.stdout)).to.include({ ok: true, streams: 0 });
+      const missing = await cli.run(
+        ['replay-verify', '--aggregates', join(cli.outDir, 'none.js')],
+        ownEnv,
+      );
+      expect(missing.code).to.equal(EXIT_CODES.usage);
+      expect(missing.stderr).to.contain('cannot load');
+    });
+  });
 });

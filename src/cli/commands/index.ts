@@ -1,8 +1,10 @@
 import type { CliCommand } from '../cli-command';
 import { archiveCommand } from './archive-command';
+import { healthCommand } from './health-command';
 import { inspectCommand } from './inspect-command';
 import { migrateCommand } from './migrate-command';
 import { partitionCommand } from './partition-command';
+import { replayVerifyCommand } from './replay-verify-command';
 import { revertCommand } from './revert-command';
 import { slotsCommand } from './slots-command';
 import { statsCommand } from './stats-command';
@@ -15,7 +17,9 @@ export const COMMANDS: readonly CliCommand[] = [
   statusCommand,
   inspectCommand,
   statsCommand,
+  healthCommand,
   archiveCommand,
   partitionCommand,
   slotsCommand,
+  replayVerifyCommand,
 ];
