@@ -5,16 +5,10 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { BankAccount, Owner } from '../../examples/bank-account';
-import {
-  EventRepository,
-  LogicalReplicationConsumer,
-  OrderedEventReader,
-  FEED_START,
-  type ReplicatedTransaction,
-} from '../../src';
+import { EventRepository, OrderedEventReader, FEED_START } from '../../src';
 import { EventArchiver } from '../../src/infrastructure/archive/event-archiver';
-import { pgClientConfigOf } from '../../src/infrastructure/change-feed/pg-client-config';
 import { eventually, useScratchDatabase } from '../change-feed/support/scratch-database';
+import { captureReplication } from '../support/replication-capture';
 
 const REPO = join(__dirname, '..', '..');
 const CLI = join(REPO, 'src', 'cli', 'main.ts');
@@ -181,17 +175,10 @@ describe('archival: a batch per transaction, safe to kill and rerun', function (
     const reader = new OrderedEventReader(db.dataSource);
     const before = await reader.readPage(FEED_START, { limit: 10_000 });
 
-    const received: ReplicatedTransaction[] = [];
-    const consumer = new LogicalReplicationConsumer({
-      connection: pgClientConfigOf(db.dataSource),
-      slotName: `archive_test_${process.pid}`,
-      handler: (txs) => {
-        received.push(...txs);
-        return Promise.resolve();
-      },
-    });
-    await consumer.createSlot();
-    await consumer.start();
+    const { consumer, received } = await captureReplication(
+      db.dataSource,
+      `archive_test_${process.pid}`,
+    );
     try {
       const archived = archiver(db.url);
       expect((await archived.exited)[0], archived.output()).to.equal(0);

@@ -6,15 +6,13 @@ import {
   FEED_START,
   FORGOTTEN_VALUE,
   InlineProjector,
-  LogicalReplicationConsumer,
   OrderedEventReader,
   Projection,
   type ProjectionContext,
-  type ReplicatedTransaction,
 } from '../../src';
-import { pgClientConfigOf } from '../../src/infrastructure/change-feed/pg-client-config';
 import { ContractClub, MemberJoined } from '../../src/testing/contract/contract-club';
 import { eventually, useScratchDatabase } from './support/scratch-database';
+import { captureReplication } from '../support/replication-capture';
 
 const personalData = {
   masterKey: new EnvironmentMasterKey({ key: randomBytes(32).toString('base64') }),
@@ -32,17 +30,10 @@ describe('Personal data on the change feeds', () => {
   }
 
   it('delivers only ciphertext of personal values through logical replication', async () => {
-    const received: ReplicatedTransaction[] = [];
-    const consumer = new LogicalReplicationConsumer({
-      connection: pgClientConfigOf(db.dataSource),
-      slotName: `personal_data_${process.pid}`,
-      handler: (txs) => {
-        received.push(...txs);
-        return Promise.resolve();
-      },
-    });
-    await consumer.createSlot();
-    await consumer.start();
+    const { consumer, received } = await captureReplication(
+      db.dataSource,
+      `personal_data_${process.pid}`,
+    );
     try {
       const { id, subject } = await savedClub('Feed Ada Lovelace', 'feed.ada@example.com');
       await eventually('the insert to be replicated', () =>

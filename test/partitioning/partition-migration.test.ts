@@ -4,16 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { BankAccount, Owner } from '../../examples/bank-account';
-import {
-  ConcurrencyError,
-  EventRepository,
-  FEED_START,
-  LogicalReplicationConsumer,
-  OrderedEventReader,
-  type ReplicatedTransaction,
-} from '../../src';
-import { pgClientConfigOf } from '../../src/infrastructure/change-feed/pg-client-config';
+import { ConcurrencyError, EventRepository, FEED_START, OrderedEventReader } from '../../src';
 import { eventually, useScratchDatabase } from '../change-feed/support/scratch-database';
+import { captureReplication } from '../support/replication-capture';
 
 const REPO = join(__dirname, '..', '..');
 const CLI = join(REPO, 'src', 'cli', 'main.ts');
@@ -53,17 +46,10 @@ describe('the online migration to hash partitions by aggregate_id', function () 
     const reader = new OrderedEventReader(db.dataSource);
     const seeded = await reader.readPage(FEED_START, { limit: 10_000 });
 
-    const received: ReplicatedTransaction[] = [];
-    const consumer = new LogicalReplicationConsumer({
-      connection: pgClientConfigOf(db.dataSource),
-      slotName: `partition_test_${process.pid}`,
-      handler: (txs) => {
-        received.push(...txs);
-        return Promise.resolve();
-      },
-    });
-    await consumer.createSlot();
-    await consumer.start();
+    const { consumer, received } = await captureReplication(
+      db.dataSource,
+      `partition_test_${process.pid}`,
+    );
     try {
       // A writer appends all through the copy and the switch.
       let writing = true;

@@ -1,4 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { pause } from './pause';
+import { workWhileHeld } from './work-while-held';
 import { Client, type ClientConfig } from 'pg';
 import { RUNNER_LOCK_CLASS } from './projection-lock-keys';
 
@@ -61,14 +62,7 @@ export class ExclusiveRunner {
       stopped.addEventListener('abort', lose, { once: true });
       this.#active = true;
       try {
-        while (!held.signal.aborted) {
-          try {
-            await this.#options.work(held.signal);
-          } catch (error) {
-            this.#options.onError?.(error);
-          }
-          await pause(this.#options.retryMs, held.signal);
-        }
+        await workWhileHeld(this.#options, held.signal);
       } finally {
         this.#active = false;
         stopped.removeEventListener('abort', lose);
@@ -102,10 +96,4 @@ export class ExclusiveRunner {
     }
     return undefined;
   }
-}
-
-/** Waits `ms`, or less if `signal` aborts first. */
-async function pause(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return;
-  await sleep(ms, undefined, { signal }).catch(() => undefined);
 }

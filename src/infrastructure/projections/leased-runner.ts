@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { pause } from './pause';
+import { workWhileHeld } from './work-while-held';
 import type { DataSource, EntityManager } from 'typeorm';
 import { PROJECTION_LEASES_TABLE } from '../../migrations/schema-names';
 import { qualifiedTableName } from '../sql/sql-identifier';
@@ -99,14 +100,7 @@ export class LeasedRunner {
       this.#lease = lease;
       const renewing = this.#renew(lease, held);
       try {
-        while (!held.signal.aborted) {
-          try {
-            await this.#options.work(held.signal);
-          } catch (error) {
-            this.#options.onError?.(error);
-          }
-          await pause(this.#options.retryMs, held.signal);
-        }
+        await workWhileHeld(this.#options, held.signal);
       } finally {
         this.#lease = undefined;
         stopped.removeEventListener('abort', lose);
@@ -181,10 +175,4 @@ export class LeasedRunner {
   #leaseMs(): number {
     return this.#options.leaseMs * 0.9;
   }
-}
-
-/** Waits `ms`, or less if `signal` aborts first. */
-async function pause(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted || ms <= 0) return;
-  await sleep(ms, undefined, { signal }).catch(() => undefined);
 }
