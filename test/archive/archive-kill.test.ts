@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { BankAccount, Owner } from '../../examples/bank-account';
-import { EventRepository, OrderedEventReader, FEED_START } from '../../src';
+import { EventRepository, OrderedEventReader, FEED_START, StreamArchivedError } from '../../src';
 import { EventArchiver } from '../../src/infrastructure/archive/event-archiver';
 import { eventually, useScratchDatabase } from '../change-feed/support/scratch-database';
 import { captureReplication } from '../support/replication-capture';
@@ -158,6 +158,35 @@ describe('archival: a batch per transaction, safe to kill and rerun', function (
       streams: 0,
       events: 0,
     });
+  });
+
+  it('travels in time through an archived stream: asOfVersion and asOf read the archive', async () => {
+    // idle[4]: opened, then deposits of 10..14 (versions 2..6); the run above archived 1..5.
+    const id = idle[4];
+    const archived = await db.dataSource.query<{ version: number }[]>(
+      'SELECT version FROM events_archive WHERE aggregate_id = $1 ORDER BY version',
+      [id],
+    );
+    expect(archived.map((r) => r.version)).to.deep.equal([1, 2, 3, 4, 5]);
+    const repository = new EventRepository(db.dataSource);
+    const atThree = await repository.load(BankAccount, id, { asOfVersion: 3 });
+    expect(atThree).to.include({ version: 3, balance: 10 + 11 });
+    const whole = await repository.load(BankAccount, id, { asOfVersion: 6 });
+    expect(whole).to.include({ version: 6, balance: balances.get(id) });
+    // One saveAll wrote the stream: every event has its transaction's time.
+    const [first] = await repository.readStream(id, { fromVersion: 1, toVersion: 1 });
+    const at = first.createdAt ?? expect.fail('a stored event carries its time');
+    const byTime = await repository.load(BankAccount, id, { asOf: at });
+    expect(byTime).to.include({ version: 6, balance: balances.get(id) });
+    const before = new Date(at.getTime() - 1);
+    expect(await repository.tryLoad(BankAccount, id, { asOf: before })).to.equal(null);
+
+    const strict = new EventRepository(db.dataSource, { archivedStreams: 'fail' });
+    const refused = await strict.load(BankAccount, id, { asOfVersion: 3 }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refused).to.be.instanceOf(StreamArchivedError).and.include({ firstHotVersion: 6 });
   });
 
   it('leaves the change feeds undisturbed: no event re-published, the ordered feed unchanged', async () => {
