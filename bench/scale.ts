@@ -4,7 +4,9 @@
  * holds TESSERA_SCALE_ROWS events (default 10,000,000), plain and hash-partitioned, against the
  * same layout empty; then archival throughput on the full tables. Rows are generated with
  * set-based SQL, not through the API. Rounds are interleaved across the four databases, and
- * each figure is the median of TESSERA_SCALE_ROUNDS rounds (default 5).
+ * each figure is the median of TESSERA_SCALE_ROUNDS rounds (default 5). Beside throughput, the
+ * CPU each operation costs (this process and the whole server, from /proc): on a shared machine
+ * throughput swings with other work, CPU per operation much less.
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
@@ -20,6 +22,7 @@ import {
 } from '../support/local-postgres';
 import { DEPOSITED, depositedPayload, eventMetadata, OPENED, openedPayload } from './bank-events';
 import { median } from './median';
+import { postmasterPid, serverCpuSeconds } from './process-cpu';
 import { prefillEvents } from './prefill-events';
 
 const ROWS = integer('TESSERA_SCALE_ROWS', 10_000_000);
@@ -29,7 +32,7 @@ const STREAMS_PER_STATEMENT = 100_000;
 const S1_APPENDS = 1500;
 const S3_APPENDS = 3000;
 const S3_CONCURRENCY = 32;
-const LOADS = 100;
+const LOADS = 300;
 const ARCHIVE_BATCHES = 10;
 const ARCHIVE_STREAMS_PER_BATCH = 1000;
 const GUARD_TRIGGER = 'trg_events_archived_stream_start';
@@ -56,22 +59,27 @@ interface Target {
 type Scenario = 'S1' | 'S3' | 'load';
 const SCENARIOS: readonly Scenario[] = ['S1', 'S3', 'load'];
 
+// Sized as an operator would size a server holding this table (shared_buffers about a quarter of
+// memory); empty and full tables run on the same server, so the ratio compares like with like.
+const SERVER_FLAGS = ['-c', 'shared_buffers=4GB', '-c', 'max_wal_size=16GB'];
+
 async function main(): Promise<void> {
-  const server = await startLocalPostgres();
+  const server = await startLocalPostgres({ postgresFlags: SERVER_FLAGS });
   const targets: Target[] = [];
   try {
     for (const layout of ['plain', 'partitioned'] as const) {
       for (const rows of [0, ROWS]) targets.push(await prepare(server.url, layout, rows));
     }
-    const results = new Map<string, number[]>();
+    const postmaster = postmasterPid(server.dataDir);
+    const results = new Map<string, Measurement[]>();
     for (let round = 0; round < ROUNDS; round++) {
       // Interleaved, in a rotating order: drift of the machine falls on every target alike.
       const order = targets.map((_, i) => targets[(i + round) % targets.length]);
       for (const target of order) {
         for (const scenario of SCENARIOS) {
-          const rate = await measure(target, scenario);
+          const measurement = await measure(target, scenario, postmaster);
           const key = `${target.layout}/${target.rows}/${scenario}`;
-          results.set(key, [...(results.get(key) ?? []), rate]);
+          results.set(key, [...(results.get(key) ?? []), measurement]);
         }
       }
       log(`round ${round + 1}/${ROUNDS} done`);
@@ -135,9 +143,21 @@ async function generate(dataSource: DataSource, rows: number, layout: string): P
   await dataSource.query(`ALTER TABLE events ENABLE ALWAYS TRIGGER ${GUARD_TRIGGER}`);
 }
 
-/** Operations per second of one timed run of `scenario` on `target`. */
-async function measure(target: Target, scenario: Scenario): Promise<number> {
+/** One timed run: operations per second, and CPU µs per operation (client, server). */
+interface Measurement {
+  readonly rate: number;
+  readonly clientCpu: number;
+  readonly serverCpu: number | undefined;
+}
+
+async function measure(
+  target: Target,
+  scenario: Scenario,
+  postmaster: number | undefined,
+): Promise<Measurement> {
   const { repository } = target;
+  const serverBefore = serverCpuSeconds(postmaster);
+  const clientBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   let operations = 0;
   if (scenario === 'S1') {
@@ -160,7 +180,17 @@ async function measure(target: Target, scenario: Scenario): Promise<number> {
   } else {
     for (; operations < LOADS; operations++) await repository.load(BankAccount, target.loadId);
   }
-  return operations / (Number(process.hrtime.bigint() - started) / 1e9);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const client = process.cpuUsage(clientBefore);
+  const serverAfter = serverCpuSeconds(postmaster);
+  return {
+    rate: operations / seconds,
+    clientCpu: (client.user + client.system) / operations,
+    serverCpu:
+      serverBefore === undefined || serverAfter === undefined
+        ? undefined
+        : ((serverAfter - serverBefore) * 1e6) / operations,
+  };
 }
 
 /** Events per second archived over a few batches of the full table. */
@@ -178,19 +208,31 @@ async function archive(target: Target): Promise<number> {
   return events / (Number(process.hrtime.bigint() - started) / 1e9);
 }
 
-function report(results: Map<string, number[]>, archival: readonly string[]): void {
+function report(results: Map<string, Measurement[]>, archival: readonly string[]): void {
   const lines = [
     `Rows: ${ROWS.toLocaleString('en')} (${EVENTS_PER_STREAM} events per stream), ${ROUNDS} interleaved rounds, medians.`,
     '',
-    '| layout | scenario | empty (ops/s) | full (ops/s) | full / empty |',
-    '| --- | --- | ---: | ---: | ---: |',
+    '| layout | scenario | empty (ops/s) | full (ops/s) | full / empty | full / empty per round | CPU µs per op, empty (client + server) | full | server CPU full / empty |',
+    '| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |',
   ];
+  const of = (values: readonly (number | undefined)[]): number | undefined =>
+    values.some((v) => v === undefined) ? undefined : median(values as number[]);
+  const cpu = (c: number, s: number | undefined): string =>
+    `${Math.round(c)} + ${s === undefined ? '—' : Math.round(s)}`;
   for (const layout of ['plain', 'partitioned']) {
     for (const scenario of SCENARIOS) {
-      const empty = median(results.get(`${layout}/0/${scenario}`)!);
-      const full = median(results.get(`${layout}/${ROWS}/${scenario}`)!);
+      const empty = results.get(`${layout}/0/${scenario}`)!;
+      const full = results.get(`${layout}/${ROWS}/${scenario}`)!;
+      const rate = (m: readonly Measurement[]): number => median(m.map((x) => x.rate));
+      const perRound = full.map((f, i) => (f.rate / empty[i].rate).toFixed(2)).join(' / ');
+      const emptyServer = of(empty.map((m) => m.serverCpu));
+      const fullServer = of(full.map((m) => m.serverCpu));
       lines.push(
-        `| ${layout} | ${scenario} | ${Math.round(empty)} | ${Math.round(full)} | ${(full / empty).toFixed(3)} |`,
+        `| ${layout} | ${scenario} | ${Math.round(rate(empty))} | ${Math.round(rate(full))} | ` +
+          `${(rate(full) / rate(empty)).toFixed(3)} | ${perRound} | ` +
+          `${cpu(median(empty.map((m) => m.clientCpu)), emptyServer)} | ` +
+          `${cpu(median(full.map((m) => m.clientCpu)), fullServer)} | ` +
+          `${emptyServer === undefined || fullServer === undefined ? '—' : (fullServer / emptyServer).toFixed(3)} |`,
       );
     }
   }
