@@ -39,13 +39,17 @@ const GUARD_TRIGGER = 'trg_events_archived_stream_start';
 const owner = new Owner('Ada Lovelace', 'ada@example.com');
 
 // One statement per 100,000 streams of ten events: AccountOpened then deposits, created 200 days
-// ago (so archival finds them idle), ids derived from the stream number.
+// ago (so archival finds them idle), aggregate ids derived from the stream number (random, as
+// an application's own ids may be), event ids time-ordered like those tessera writes (UUIDv7's
+// layout: the creation time in milliseconds first).
 const GENERATE_SQL = `
-  INSERT INTO events (aggregate_id, aggregate_type, event_type, version, payload, metadata, created_at)
-  SELECT md5('scale-' || s)::uuid, 'BankAccount', CASE WHEN v = 1 THEN $3 ELSE $4 END, v,
-         CASE WHEN v = 1 THEN $5::jsonb ELSE $6::jsonb END, $7::jsonb,
-         now() - interval '200 days' + v * interval '1 millisecond'
-    FROM generate_series($1::int, $2::int) AS s, generate_series(1, ${EVENTS_PER_STREAM}) AS v`;
+  INSERT INTO events (id, aggregate_id, aggregate_type, event_type, version, payload, metadata, created_at)
+  SELECT (lpad(to_hex(floor(extract(epoch FROM t.at) * 1000)::bigint), 12, '0') || '7' ||
+          substr(md5(s || '-' || v), 1, 19))::uuid,
+         md5('scale-' || s)::uuid, 'BankAccount', CASE WHEN v = 1 THEN $3 ELSE $4 END, v,
+         CASE WHEN v = 1 THEN $5::jsonb ELSE $6::jsonb END, $7::jsonb, t.at
+    FROM generate_series($1::int, $2::int) AS s, generate_series(1, ${EVENTS_PER_STREAM}) AS v,
+         LATERAL (SELECT now() - interval '200 days' + v * interval '1 millisecond' AS at) AS t`;
 
 interface Target {
   readonly layout: 'plain' | 'partitioned';
@@ -116,6 +120,8 @@ async function prepare(url: string, layout: Target['layout'], rows: number): Pro
   if (rows > 0) await generate(dataSource, rows, layout);
   const loadId = await prefillEvents(dataSource, 1000);
   await dataSource.query('VACUUM ANALYZE events');
+  // The generation's dirty pages written now, not by a checkpoint during the timed rounds.
+  await dataSource.query('CHECKPOINT');
   return { layout, rows, scratch, dataSource, repository: new EventRepository(dataSource), loadId };
 }
 
