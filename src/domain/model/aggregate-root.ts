@@ -44,7 +44,7 @@ export abstract class AggregateRoot {
   #uncommitted: UncommittedEvent[] = [];
   #snapshotVersion = 0;
 
-  /** @param id a UUID; a random one when omitted. */
+  /** @param id a UUID; a new time-ordered one (UUIDv7) when omitted. */
   constructor(id: string = timeOrderedUuid()) {
     if (!isUuid(id)) throw new InvalidAggregateIdError(id);
     this.id = id.toLowerCase();
