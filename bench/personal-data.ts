@@ -3,8 +3,10 @@
  * a 1,000-event stream where every event has them, each against the same event class without
  * `@PersonalData`, on the durable server defaults (fsync on). Both variants alternate operation
  * by operation within each round; the table gives the median of the rounds' medians and their
- * ratio. Saves go to subjects whose key exists (the steady state); a save that creates its
- * subject's key is measured separately. `npm run bench:personal-data [-- --quick]`.
+ * ratio. Saves go to subjects whose key exists and is cached (the steady state); a save that
+ * creates its subject's key is measured separately. Loads are measured with the default
+ * configuration (every value decrypted) and with `valueCacheSize` on (the same stream loaded
+ * again: its values come from the cache). `npm run bench:personal-data [-- --quick]`.
  */
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -133,6 +135,14 @@ async function main(): Promise<void> {
     };
     await rounds(LOADS / 2, load);
     const loads = await rounds(LOADS, load);
+    const cached = new EventRepository(dataSource, {
+      personalData: { masterKey, valueCacheSize: 10_000 },
+    });
+    const cachedLoad = async (variant: Variant): Promise<void> => {
+      await cached.load(BenchCustomer, streams[variant]);
+    };
+    await rounds(LOADS / 2, cachedLoad);
+    const cachedLoads = await rounds(LOADS, cachedLoad);
 
     const row = (what: string, r: Record<Variant, number>): string =>
       `| ${what} | ${r.plain.toFixed(3)} | ${r.personal.toFixed(3)} | ${(r.personal / r.plain).toFixed(3)} |`;
@@ -143,6 +153,7 @@ async function main(): Promise<void> {
         row('raise + save, two personal fields (subject key exists)', saves),
         row('raise + save, two personal fields (key created in the save)', newSubjects),
         row('load of 1,000 events with two personal fields each', loads),
+        row('the same load, valueCacheSize: 10,000 (values cached)', cachedLoads),
       ].join('\n'),
     );
   } finally {
