@@ -8,7 +8,7 @@ import { DataKeyCache } from '../../src/infrastructure/personal-data/data-key-ca
 import { OpenedValueCache } from '../../src/infrastructure/personal-data/opened-value-cache';
 import { PersonalDataKeys } from '../../src/infrastructure/personal-data/personal-data-keys';
 
-function dataKey(subjectId = randomUUID()): DataKey {
+function dataKey(subjectId: string = randomUUID()): DataKey {
   return { keyId: randomUUID(), subjectId, key: randomBytes(32) };
 }
 
