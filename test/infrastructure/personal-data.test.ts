@@ -293,6 +293,12 @@ describe('EventRepository with personal data', () => {
       [ada],
     );
     expect(keys).to.have.length(0);
+    // The rolled-back key may be cached: the next save must not write under it.
+    const later = new ContractClub(randomUUID());
+    later.join(ada, 'Ada later', 'ada@example.com');
+    await repo.save(later);
+    expect(await currentKeyIds(ada)).to.deep.equal([await storedKeyId(later.id)]);
+    expect((await repo.load(ContractClub, later.id)).members[0].name).to.equal('Ada later');
   });
 
   it('refuses personal data without the personalData option, writing nothing', async () => {
