@@ -14,7 +14,7 @@ function dataKey(subjectId: string = randomUUID()): DataKey {
 
 describe('personal data caches', () => {
   describe('OpenedValueCache', () => {
-    it('never holds more than its capacity, dropping the least recently used', () => {
+    it('never holds more than its capacity, dropping the oldest', () => {
       fc.assert(
         fc.property(
           fc.integer({ min: 1, max: 8 }),
@@ -23,13 +23,17 @@ describe('personal data caches', () => {
             const cache = new OpenedValueCache(capacity);
             const key = dataKey();
             const sealed = Array.from({ length: 16 }, (_, i) => sealValue(key, `value ${i}`));
+            // A model: what was set, oldest first (a hit does not move a value).
             const recent: number[] = [];
             for (const i of uses) {
-              if (!cache.get(sealed[i])) cache.set(sealed[i], `value ${i}`);
-              const at = recent.indexOf(i);
-              if (at >= 0) recent.splice(at, 1);
-              recent.push(i);
-              expect(cache.size).to.be.at.most(capacity);
+              const hit = cache.get(sealed[i]);
+              expect(hit !== undefined, `value ${i}`).to.equal(recent.includes(i));
+              if (!hit) {
+                cache.set(sealed[i], `value ${i}`);
+                recent.push(i);
+                if (recent.length > capacity) recent.shift();
+              }
+              expect(cache.size).to.equal(recent.length);
             }
             for (const i of recent.slice(-capacity)) {
               expect(cache.get(sealed[i])).to.deep.equal({ value: `value ${i}` });
@@ -51,6 +55,16 @@ describe('personal data caches', () => {
       expect(cache.get(adaValue)).to.equal(undefined);
       expect(cache.get(bobValue)).to.deep.equal({ value: 'bob' });
       expect(cache.size).to.equal(1);
+    });
+
+    it('misses a stored form with another nonce or key id', () => {
+      const cache = new OpenedValueCache(10);
+      const key = dataKey();
+      const sealed = sealValue(key, 'Ada');
+      cache.set(sealed, 'Ada');
+      expect(cache.get({ ...sealed, iv: sealValue(key, 'x').iv })).to.equal(undefined);
+      expect(cache.get({ ...sealed, $pd: randomUUID() })).to.equal(undefined);
+      expect(cache.get({ ...sealed })).to.deep.equal({ value: 'Ada' });
     });
 
     it('gives a fresh copy of an object value on each hit', () => {

@@ -9,7 +9,11 @@ export function collectKeyIds(payload: unknown, into: Set<string>): void {
     into.add(payload.$pd);
     return;
   }
-  for (const value of Object.values(payload)) collectKeyIds(value, into);
+  const record = payload as Record<string, unknown>;
+  for (const name in record) {
+    const value = record[name];
+    if (value !== null && typeof value === 'object') collectKeyIds(value, into);
+  }
 }
 
 /**
