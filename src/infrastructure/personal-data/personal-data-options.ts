@@ -11,7 +11,7 @@ export interface PersonalDataOptions {
    */
   readonly cacheSize?: number;
   /**
-   * Decrypted values cached per process (by stored form), least recently used dropped first, so
+   * Decrypted values cached per process (by stored form), the oldest dropped first, so
    * loading the same events again skips their AES-GCM work. Default 0 (off): it keeps plain
    * personal values in memory beyond the aggregates that hold them (docs/personal-data.md).
    * Used only for values whose key the same read found, and dropped by `forget` in this process.
