@@ -3,11 +3,13 @@
  * a 1,000-event stream where every event has them, each against the same event class without
  * `@PersonalData`, on the durable server defaults (fsync on). Both variants alternate operation
  * by operation within each round; the table gives the median of the rounds' medians and their
- * ratio. Saves go to subjects whose key exists (the steady state); a save that creates its
- * subject's key is measured separately. `npm run bench:personal-data [-- --quick]`.
+ * ratio. Saves go to subjects whose key exists and is cached (the steady state); a save that
+ * creates its subject's key is measured separately. Loads are measured with the default
+ * configuration (every value decrypted) and with `valueCacheSize` on (the same stream loaded
+ * again: its values come from the cache). `npm run bench:personal-data [-- --quick]`.
  */
 import 'reflect-metadata';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createDecipheriv, createSecretKey, randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { IsEmail, IsString } from 'class-validator';
 import {
@@ -21,6 +23,7 @@ import {
   EventRepository,
   PersonalData,
 } from '../src';
+import { openValue, sealValue } from '../src/domain/personal-data/sealed-value';
 import { createScratchDatabase, startLocalPostgres } from '../support/local-postgres';
 import { median } from './median';
 
@@ -96,7 +99,39 @@ async function rounds(
   return { plain: median(medians.plain), personal: median(medians.personal) };
 }
 
+/**
+ * The floor of a load's decryption, without PostgreSQL: microseconds per value of `openValue`
+ * (base64, AES-256-GCM, JSON) and of `createDecipheriv` alone, median of rounds of 2,000 values
+ * like the load's.
+ */
+function decryptionFloor(): { open: number; decipher: number } {
+  const key = { keyId: randomUUID(), subjectId: randomUUID(), key: randomBytes(32) };
+  const secret = createSecretKey(key.key);
+  const values = Array.from({ length: 2000 }, (_, i) =>
+    sealValue(key, i % 2 === 0 ? `Customer ${i}` : `customer.${i}@example.com`),
+  );
+  const perValue = (op: () => void): number => {
+    const times: number[] = [];
+    for (let round = 0; round < 25; round++) {
+      const start = performance.now();
+      op();
+      times.push(((performance.now() - start) * 1000) / values.length);
+    }
+    return median(times);
+  };
+  const open = (): void => {
+    for (const v of values) openValue(key, v);
+  };
+  const decipher = (): void => {
+    for (const v of values) createDecipheriv('aes-256-gcm', secret, Buffer.from(v.iv, 'base64'));
+  };
+  open();
+  decipher();
+  return { open: perValue(open), decipher: perValue(decipher) };
+}
+
 async function main(): Promise<void> {
+  const floor = decryptionFloor();
   const server = await startLocalPostgres();
   const scratch = await createScratchDatabase(server.url, 'tessera_bench_personal');
   const dataSource = createTesseraDataSource({ url: scratch.url, poolSize: 4 });
@@ -133,6 +168,14 @@ async function main(): Promise<void> {
     };
     await rounds(LOADS / 2, load);
     const loads = await rounds(LOADS, load);
+    const cached = new EventRepository(dataSource, {
+      personalData: { masterKey, valueCacheSize: 10_000 },
+    });
+    const cachedLoad = async (variant: Variant): Promise<void> => {
+      await cached.load(BenchCustomer, streams[variant]);
+    };
+    await rounds(LOADS / 2, cachedLoad);
+    const cachedLoads = await rounds(LOADS, cachedLoad);
 
     const row = (what: string, r: Record<Variant, number>): string =>
       `| ${what} | ${r.plain.toFixed(3)} | ${r.personal.toFixed(3)} | ${(r.personal / r.plain).toFixed(3)} |`;
@@ -143,7 +186,12 @@ async function main(): Promise<void> {
         row('raise + save, two personal fields (subject key exists)', saves),
         row('raise + save, two personal fields (key created in the save)', newSubjects),
         row('load of 1,000 events with two personal fields each', loads),
+        row('the same load, valueCacheSize: 10,000 (values cached)', cachedLoads),
       ].join('\n'),
+    );
+    console.log(
+      `\nDecryption floor: openValue ${floor.open.toFixed(2)} us per value, of which ` +
+        `createDecipheriv ${floor.decipher.toFixed(2)} us (median of 25 rounds of 2,000 values).`,
     );
   } finally {
     if (dataSource.isInitialized) await dataSource.destroy();

@@ -10,6 +10,10 @@ import {
 } from '../../src';
 import { personalDataContract } from '../../src/testing';
 import { ContractClub } from '../../src/testing/contract/contract-club';
+import { AppendStatements } from '../../src/infrastructure/append/append-statement';
+import { isForgottenKeyViolation } from '../../src/infrastructure/append/forgotten-key-violation';
+import { prepareAppend } from '../../src/domain/repository/append-batch';
+import { EventSerializer } from '../../src/domain/codec/event-serializer';
 import { useTestDatabase } from '../support/database';
 
 const masterKey = new EnvironmentMasterKey({ key: randomBytes(32).toString('base64') });
@@ -53,6 +57,165 @@ describe('EventRepository with personal data', () => {
     new EventRepository(db.dataSource, { personalData: { masterKey } });
 
   personalDataContract('EventRepository', repository, { describe, it });
+  personalDataContract(
+    'EventRepository with an opened-value cache',
+    () => new EventRepository(db.dataSource, { personalData: { masterKey, valueCacheSize: 100 } }),
+    { describe, it },
+  );
+
+  /** The key id a stored event's contact name was sealed with. */
+  async function storedKeyId(aggregateId: string): Promise<string> {
+    const [row]: { key: string }[] = await db.dataSource.query(
+      `SELECT payload#>>'{contact,name,$pd}' AS key FROM events WHERE aggregate_id = $1`,
+      [aggregateId],
+    );
+    return row.key;
+  }
+
+  async function currentKeyIds(subjectId: string): Promise<string[]> {
+    const rows: { key_id: string }[] = await db.dataSource.query(
+      `SELECT key_id FROM personal_data_keys WHERE subject_id = $1`,
+      [subjectId],
+    );
+    return rows.map((r) => r.key_id);
+  }
+
+  describe('saves with the subject key cached', () => {
+    it('seal with the cached key while it exists', async () => {
+      const repo = repository();
+      const ada = randomUUID();
+      const first = new ContractClub(randomUUID());
+      first.join(ada, 'Ada', 'ada@example.com');
+      await repo.save(first);
+      const second = new ContractClub(randomUUID());
+      second.join(ada, 'Ada again', 'ada@example.com');
+      await repo.save(second);
+      expect(await storedKeyId(second.id)).to.equal(await storedKeyId(first.id));
+      expect(await currentKeyIds(ada)).to.deep.equal([await storedKeyId(first.id)]);
+    });
+
+    it('after a forget by another process, write nothing under the destroyed key: the save is redone under a new key', async () => {
+      const warm = repository();
+      const other = repository();
+      const ada = randomUUID();
+      const first = new ContractClub(randomUUID());
+      first.join(ada, 'Ada Before Forget', 'ada.before@example.com');
+      await warm.save(first);
+      const destroyed = await storedKeyId(first.id);
+      expect(await other.forget(ada)).to.equal(true);
+
+      const second = new ContractClub(randomUUID());
+      second.join(ada, 'Ada After Forget', 'ada.after@example.com');
+      second.note(ada, 'unrelated subject note');
+      await warm.save(second);
+      const [fresh] = await currentKeyIds(ada);
+      expect(fresh).to.be.a('string').and.not.equal(destroyed);
+      expect(await storedKeyId(second.id)).to.equal(fresh);
+      // Each event once: the refused append wrote nothing.
+      expect(await other.readStream(second.id)).to.have.length(2);
+      for (const repo of [warm, other]) {
+        expect((await repo.load(ContractClub, second.id)).members[0].name).to.equal(
+          'Ada After Forget',
+        );
+        expect((await repo.load(ContractClub, first.id)).members[0].name).to.equal(FORGOTTEN_VALUE);
+      }
+      await expectNoPlaintext(db.dataSource, [
+        'Ada Before Forget',
+        'ada.before@example.com',
+        'Ada After Forget',
+        'ada.after@example.com',
+        'unrelated subject note',
+      ]);
+    });
+
+    it('in a caller transaction, read the key rather than trust the cache', async () => {
+      const warm = repository();
+      const ada = randomUUID();
+      const first = new ContractClub(randomUUID());
+      first.join(ada, 'Ada', 'ada@example.com');
+      await warm.save(first);
+      await repository().forget(ada);
+      const second = new ContractClub(randomUUID());
+      second.join(ada, 'Ada in a transaction', 'ada@example.com');
+      // A refused statement would abort the caller's transaction: the save must not need a redo.
+      await db.dataSource.transaction((manager) => warm.save(second, { manager }));
+      expect(await storedKeyId(second.id)).to.equal((await currentKeyIds(ada))[0]);
+      expect((await warm.load(ContractClub, second.id)).members[0].name).to.equal(
+        'Ada in a transaction',
+      );
+    });
+
+    for (const events of [1, 70]) {
+      it(`refuse an append whose required key is gone, writing nothing (${events} events)`, async () => {
+        const repo = repository();
+        const ada = randomUUID();
+        const living = new ContractClub(randomUUID());
+        living.join(ada, 'Ada', 'ada@example.com');
+        await repo.save(living);
+        const appends = new AppendStatements(
+          'events',
+          'snapshots',
+          'command_keys',
+          'unique_values',
+          'personal_data_keys',
+        );
+        const club = new ContractClub(randomUUID());
+        for (let i = 0; i < events; i++) club.note(ada, 'a note');
+        const batch = prepareAppend([club], {}, new EventSerializer());
+        const run = async (requiredKeys: string[]): Promise<unknown> => {
+          const { sql, params } = appends.build({ ...batch, requiredKeys });
+          return db.dataSource.query(sql.text, params).then(
+            () => undefined,
+            (error: unknown) => error,
+          );
+        };
+        const error = await run([await storedKeyId(living.id), randomUUID()]);
+        expect(isForgottenKeyViolation(error), String(error)).to.equal(true);
+        expect(await repo.readStream(club.id)).to.have.length(0);
+        expect(await run([await storedKeyId(living.id)])).to.equal(undefined);
+        expect(await repo.readStream(club.id)).to.have.length(events);
+      });
+    }
+  });
+
+  describe('the opened-value cache', () => {
+    it('never gives a value whose key was forgotten, here or by another process', async () => {
+      const cached = new EventRepository(db.dataSource, {
+        personalData: { masterKey, valueCacheSize: 100 },
+      });
+      const other = repository();
+      const ada = randomUUID();
+      const bob = randomUUID();
+      const club = new ContractClub(randomUUID());
+      club.join(ada, 'Ada Cached', 'ada.cached@example.com');
+      club.join(bob, 'Bob Cached', 'bob.cached@example.com');
+      for (let i = 0; i < 6; i++) club.note(bob, `bob note ${i}`);
+      await cached.save(club);
+      const first = await cached.load(ContractClub, club.id);
+      const again = await cached.load(ContractClub, club.id);
+      expect(again.members).to.deep.equal(first.members);
+      expect(again.notes).to.deep.equal(first.notes);
+      // Cached objects are never shared between loads.
+      expect(again.members[0]).to.not.equal(first.members[0]);
+
+      await other.forget(ada);
+      const after = await cached.load(ContractClub, club.id);
+      expect(after.members.map((m) => m.name)).to.deep.equal([FORGOTTEN_VALUE, 'Bob Cached']);
+      expect((await cached.readStream(club.id))[0].payload).to.have.nested.property(
+        'contact.email',
+        FORGOTTEN_VALUE,
+      );
+      // Forgotten in this process: from a warm cache too.
+      await cached.forget(bob);
+      await cached.forget(`member-${bob}`);
+      const forgotten = await cached.load(ContractClub, club.id);
+      expect(forgotten.members.map((m) => m.name)).to.deep.equal([
+        FORGOTTEN_VALUE,
+        FORGOTTEN_VALUE,
+      ]);
+      expect(forgotten.notes).to.deep.equal(Array.from({ length: 6 }, () => FORGOTTEN_VALUE));
+    });
+  });
 
   it('leaves no plaintext of a subject in any table, before and after forget', async () => {
     const repo = repository();
@@ -130,6 +293,12 @@ describe('EventRepository with personal data', () => {
       [ada],
     );
     expect(keys).to.have.length(0);
+    // The rolled-back key may be cached: the next save must not write under it.
+    const later = new ContractClub(randomUUID());
+    later.join(ada, 'Ada later', 'ada@example.com');
+    await repo.save(later);
+    expect(await currentKeyIds(ada)).to.deep.equal([await storedKeyId(later.id)]);
+    expect((await repo.load(ContractClub, later.id)).members[0].name).to.equal('Ada later');
   });
 
   it('refuses personal data without the personalData option, writing nothing', async () => {

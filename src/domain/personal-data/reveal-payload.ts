@@ -1,6 +1,6 @@
 import type { DataKey } from './data-key';
 import { FORGOTTEN_VALUE } from './forgotten-value';
-import { isSealedValue, openValue } from './sealed-value';
+import { isSealedValue, openValue, type SealedValue } from './sealed-value';
 
 /** Adds the key ids of every sealed value in a stored payload to `into`. */
 export function collectKeyIds(payload: unknown, into: Set<string>): void {
@@ -9,22 +9,34 @@ export function collectKeyIds(payload: unknown, into: Set<string>): void {
     into.add(payload.$pd);
     return;
   }
-  for (const value of Object.values(payload)) collectKeyIds(value, into);
+  const record = payload as Record<string, unknown>;
+  for (const name in record) {
+    const value = record[name];
+    if (value !== null && typeof value === 'object') collectKeyIds(value, into);
+  }
 }
 
 /**
- * The stored payload with every sealed value decrypted, or {@link FORGOTTEN_VALUE} where its key
- * is not in `keys` (destroyed by `forget`). Replaces in place: the payload is a fresh parse.
+ * The stored payload with every sealed value decrypted (by `open`, {@link openValue} unless
+ * given), or {@link FORGOTTEN_VALUE} where its key is not in `keys` (destroyed by `forget`):
+ * `open` is only ever called with a key found in `keys`. Replaces in place: the payload is a
+ * fresh parse.
  */
-export function revealPayload(payload: unknown, keys: ReadonlyMap<string, DataKey>): unknown {
+export function revealPayload(
+  payload: unknown,
+  keys: ReadonlyMap<string, DataKey>,
+  open: (key: DataKey, sealed: SealedValue) => unknown = openValue,
+): unknown {
   if (payload === null || typeof payload !== 'object') return payload;
   if (isSealedValue(payload)) {
     const key = keys.get(payload.$pd);
-    return key ? openValue(key, payload) : FORGOTTEN_VALUE;
+    return key ? open(key, payload) : FORGOTTEN_VALUE;
   }
   const record = payload as Record<string, unknown>;
-  for (const [name, value] of Object.entries(record)) {
-    if (value !== null && typeof value === 'object') record[name] = revealPayload(value, keys);
+  for (const name in record) {
+    const value = record[name];
+    if (value !== null && typeof value === 'object')
+      record[name] = revealPayload(value, keys, open);
   }
   return payload;
 }

@@ -59,6 +59,12 @@ export interface AppendBatch {
   readonly releases: readonly HeldValue[];
   /** Aggregates the batch does not write that must still be at these versions (ids lowercase). */
   readonly unchanged: readonly UnchangedAggregate[];
+  /**
+   * Data keys (distinct ids) the payloads were sealed with that the append must find in the keys
+   * table, or write nothing: keys taken from a process's cache, which `forget` in another
+   * process may have destroyed since they were read.
+   */
+  readonly requiredKeys?: readonly string[];
 }
 
 /** A unique value and the aggregate of the batch that claims or releases it. */

@@ -34,6 +34,8 @@ export class AppendStatements {
     private readonly snapshots: string,
     private readonly commandKeys: string,
     private readonly uniqueValues: string,
+    /** The keys table, for appends whose payloads were sealed with cached keys. */
+    private readonly personalDataKeys?: string,
   ) {}
 
   /**
@@ -133,10 +135,14 @@ export class AppendStatements {
       const type = p.add(stream.aggregateType);
       if (guarded) guards.push(`(${id}::uuid, ${p.add(stream.expectedVersion)}::int)`);
       for (const row of stream.rows) {
-        tuples.push(
+        const first = tuples.length === 0;
+        const head =
           `(${p.add(row.eventId)}::uuid, ${id}::uuid, ${type}, ${p.add(row.eventType)}, ` +
-            `${p.add(row.version)}::int${tuples.length === 0 ? firstRowGuards : ''}, ` +
-            `${p.add(row.payloadJson)}::jsonb, ${p.add(row.metadataJson)}::jsonb)`,
+          `${p.add(row.version)}::int${first ? firstRowGuards : ''}`;
+        const payload = `${p.add(row.payloadJson)}::jsonb`;
+        tuples.push(
+          `${head}, ${first ? this.#keysGuard(batch, payload, p) : payload}, ` +
+            `${p.add(row.metadataJson)}::jsonb)`,
         );
       }
     }
@@ -178,11 +184,12 @@ export class AppendStatements {
     );
     // Uncorrelated, so PostgreSQL evaluates it once for the statement, not per row.
     const unchanged = batch.unchanged.length > 0 ? ` + ${this.#unchangedGuard(batch, p)}` : '';
+    const payloads = this.#keysGuard(batch, 'u.payload', p);
     return (
       `INSERT INTO ${this.events} (${EVENT_COLUMNS}) SELECT u.id, u.aggregate_id, u.aggregate_type, ` +
       `u.event_type, CASE WHEN u.guard::int = 0 OR EXISTS (SELECT 1 FROM ${this.events} WHERE ` +
       `aggregate_id = u.aggregate_id::uuid AND version = u.guard::int) THEN u.version::int END${unchanged}, ` +
-      `u.payload, u.metadata FROM unnest(${id}::uuid[], ${aggregateId}::uuid[], ` +
+      `${payloads}, u.metadata FROM unnest(${id}::uuid[], ${aggregateId}::uuid[], ` +
       `${aggregateType}::varchar[], ${eventType}::varchar[], ${version}::int[], ${payload}::jsonb[], ` +
       `${metadata}::jsonb[], ${guard}::int[]) ` +
       'AS u(id, aggregate_id, aggregate_type, event_type, version, payload, metadata, guard)'
@@ -203,6 +210,25 @@ export class AppendStatements {
       `${this.events} e WHERE e.aggregate_id = c.id AND e.version = c.version)) AND NOT EXISTS ` +
       `(SELECT 1 FROM ${this.events} e WHERE e.aggregate_id = c.id AND e.version = c.version + 1)) ` +
       `THEN 0 END FROM unnest(${ids}::uuid[], ${versions}::int[]) AS c(id, version))`
+    );
+  }
+
+  /**
+   * `payload` unchanged when every key of `batch.requiredKeys` is still in the keys table, else
+   * NULL, which fails the statement with a NOT NULL violation on `payload` (not `version`, so it
+   * is not taken for a conflict): a save sealed with a cached key `forget` destroyed since
+   * writes nothing and is redone with a fresh key read. Uncorrelated, so evaluated once.
+   */
+  #keysGuard(batch: AppendBatch, payload: string, p: Placeholders): string {
+    const required = batch.requiredKeys ?? [];
+    if (required.length === 0) return payload;
+    if (this.personalDataKeys === undefined) {
+      throw new Error('an append with required keys needs the keys table');
+    }
+    const ids = p.add(required);
+    return (
+      `CASE WHEN (SELECT count(*) FROM ${this.personalDataKeys} WHERE key_id = ANY(${ids}::uuid[])) ` +
+      `= cardinality(${ids}::uuid[]) THEN ${payload} END`
     );
   }
 
@@ -300,5 +326,6 @@ function layoutKey(batch: AppendBatch): string {
   if (batch.claims.length > 0) key += '|c';
   if (batch.streams.some((s) => s.snapshot !== undefined)) key += '|s';
   if (batch.unchanged.length > 0) key += '|u';
+  if ((batch.requiredKeys ?? []).length > 0) key += '|p';
   return key;
 }

@@ -28,6 +28,7 @@ import {
 } from '../../domain/repository/resolve-replay';
 import { NOTHING_SAVED, type SaveResult } from '../../domain/repository/save-result';
 import { isStoredSaveViolation, isTakenValueViolation } from '../append/stored-save-violation';
+import { isForgottenKeyViolation } from '../append/forgotten-key-violation';
 import { UniqueValueTakenError } from '../../domain/errors/unique-value-taken-error';
 import type { BoundStatement } from '../sql/named-sql';
 import { splitUpdateOptions, updateWithRetry } from '../../domain/repository/update-with-retry';
@@ -169,16 +170,27 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
       options.uniqueValueTable ?? UNIQUE_VALUES_TABLE,
       options.schema,
     );
-    this.#appends = new AppendStatements(events, snapshots, commandKeys, uniqueValues);
+    const personalDataKeys = qualifiedTableName(
+      options.personalDataKeyTable ?? PERSONAL_DATA_KEYS_TABLE,
+      options.schema,
+    );
+    this.#appends = new AppendStatements(
+      events,
+      snapshots,
+      commandKeys,
+      uniqueValues,
+      personalDataKeys,
+    );
     const archive = qualifiedTableName(
       options.archiveTable ?? EVENTS_ARCHIVE_TABLE,
       options.schema,
     );
     this.#loads = new LoadStatements(events, snapshots, archive);
     this.#personalKeys = new PersonalDataKeys(
-      qualifiedTableName(options.personalDataKeyTable ?? PERSONAL_DATA_KEYS_TABLE, options.schema),
+      personalDataKeys,
       options.personalData?.masterKey,
       options.personalData?.cacheSize ?? 10_000,
+      options.personalData?.valueCacheSize,
     );
     const archivedStreams = options.archivedStreams ?? 'load';
     if (archivedStreams !== 'load' && archivedStreams !== 'fail') {
@@ -207,8 +219,18 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
     if (batch.rows.length === 0) return NOTHING_SAVED;
     this.#inFlight.claim(batch);
     try {
-      const sealed = await this.#sealed(batch, manager);
-      const replay = await this.#append(sealed, manager);
+      let sealed = await this.#sealed(batch, manager, true);
+      let replay: Replay | undefined;
+      try {
+        replay = await this.#append(sealed, manager);
+      } catch (error) {
+        if (sealed.requiredKeys === undefined || !isForgottenKeyViolation(error)) throw error;
+        // A cached key was destroyed by a forget in another process since it was read: nothing
+        // was written; sealed again with the keys read now (a new key, as after any forget).
+        for (const keyId of sealed.requiredKeys) this.#personalKeys.drop(keyId);
+        sealed = await this.#sealed(batch, manager, false);
+        replay = await this.#append(sealed, manager);
+      }
       if (!replay || replay.sameEvents) markBatchCommitted(sealed);
       return replay?.result ?? { replayed: false, streams: attemptedStreams(sealed) };
     } finally {
@@ -320,10 +342,17 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
   }
 
   /**
-   * The batch with its personal data encrypted under its subjects' keys (read or created here,
-   * just before the append, on the same connection or transaction).
+   * The batch with its personal data encrypted under its subjects' keys: read or created here,
+   * just before the append, on the same connection or transaction; or, with `cached`, taken from
+   * this process's cache when every subject's key is there, and then required by the append
+   * (see `AppendBatch.requiredKeys`). Not in a caller's transaction: a refused append aborts it,
+   * so the save could not be redone.
    */
-  async #sealed(batch: AppendBatch, manager: EntityManager | undefined): Promise<AppendBatch> {
+  async #sealed(
+    batch: AppendBatch,
+    manager: EntityManager | undefined,
+    cached: boolean,
+  ): Promise<AppendBatch> {
     const subjects = batchSubjects(batch);
     if (subjects.size === 0 && !batch.streams.some((s) => s.snapshot)) return batch;
     if (subjects.size > 0 && !this.#personalKeys.configured) {
@@ -331,11 +360,20 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
       throw new PersonalDataNotConfiguredError(row.eventType);
     }
     const run: RunStatement = (st) => this.#run(st, manager);
+    const distinct = [...new Set(subjects.values())];
+    const fromCache =
+      cached && manager === undefined && distinct.length > 0
+        ? this.#personalKeys.cachedForSubjects(distinct)
+        : undefined;
     const keys =
-      subjects.size === 0
-        ? new Map()
-        : await this.#personalKeys.forSubjects([...new Set(subjects.values())], run);
-    const sealed = sealBatch(batch, subjects, keys);
+      fromCache ??
+      (distinct.length === 0 ? new Map() : await this.#personalKeys.forSubjects(distinct, run));
+    const sealed = fromCache
+      ? {
+          ...sealBatch(batch, subjects, keys),
+          requiredKeys: [...new Set([...fromCache.values()].map((k) => k.keyId))],
+        }
+      : sealBatch(batch, subjects, keys);
     // Ciphertext is longer than the values it replaces: the limit applies to what is stored.
     for (const row of sealed.rows)
       this.#serializer.assertPayloadSize(row.eventType, row.payloadJson);

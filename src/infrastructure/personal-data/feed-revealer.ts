@@ -22,6 +22,7 @@ export class FeedRevealer {
       qualifiedTableName(PERSONAL_DATA_KEYS_TABLE, schema),
       options.masterKey,
       options.cacheSize ?? 10_000,
+      options.valueCacheSize,
     );
   }
 

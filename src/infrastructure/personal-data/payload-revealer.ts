@@ -29,6 +29,6 @@ export class PayloadRevealer {
 
   /** The payload with its personal values decrypted or replaced by the placeholder. */
   reveal(payload: unknown): unknown {
-    return revealPayload(payload, this.#keys);
+    return revealPayload(payload, this.#keys, (key, sealed) => this.keys.open(key, sealed));
   }
 }

@@ -2,8 +2,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataKey } from '../../domain/personal-data/data-key';
 import { PersonalDataDecryptionError } from '../../domain/errors/personal-data-decryption-error';
 import { namedSql, type BoundStatement } from '../sql/named-sql';
+import { openValue, type SealedValue } from '../../domain/personal-data/sealed-value';
 import { DataKeyCache } from './data-key-cache';
 import type { MasterKeyProvider } from './master-key-provider';
+import { OpenedValueCache } from './opened-value-cache';
 
 /** A row of the keys table as the statements below return it. */
 interface KeyRow {
@@ -18,11 +20,13 @@ export type RunStatement = <R>(statement: BoundStatement) => Promise<R[]>;
 
 /**
  * The data subjects' keys in PostgreSQL (`personal_data_keys`, one row per subject), wrapped by
- * the master key. A save reads the keys of its subjects and creates the missing ones; a load
- * reads the keys its stored values name; `forget` deletes one row.
+ * the master key. A save reads the keys of its subjects and creates the missing ones (or takes
+ * them from the cache, and its append checks they still exist); a load reads the keys its stored
+ * values name; `forget` deletes one row.
  */
 export class PersonalDataKeys {
   readonly #cache: DataKeyCache;
+  readonly #values: OpenedValueCache;
   readonly #bySubjects;
   readonly #byIds;
   readonly #create;
@@ -32,8 +36,10 @@ export class PersonalDataKeys {
     table: string,
     private readonly masterKey: MasterKeyProvider | undefined,
     cacheSize: number,
+    valueCacheSize = 0,
   ) {
     this.#cache = new DataKeyCache(cacheSize);
+    this.#values = new OpenedValueCache(valueCacheSize);
     const columns = 'subject_id, key_id, wrapped_key, master_key_id';
     this.#bySubjects = namedSql(
       `SELECT ${columns} FROM ${table} WHERE subject_id = ANY($1::varchar[])`,
@@ -88,16 +94,55 @@ export class PersonalDataKeys {
     return keys;
   }
 
+  /**
+   * The cached key of every subject, or undefined when one is not cached. Any of them may have
+   * been forgotten by another process since it was read: an append sealed with them must check
+   * that they still exist (`AppendBatch.requiredKeys`).
+   */
+  cachedForSubjects(subjects: readonly string[]): Map<string, DataKey> | undefined {
+    const keys = new Map<string, DataKey>();
+    for (const subject of subjects) {
+      const key = this.#cache.ofSubject(subject);
+      if (!key) return undefined;
+      keys.set(subject, key);
+    }
+    return keys;
+  }
+
   /** The keys with these ids that still exist, by key id (a forgotten one is absent). */
   async byIds(keyIds: readonly string[], run: RunStatement): Promise<Map<string, DataKey>> {
     const rows = await run<KeyRow>({ sql: this.#byIds, params: [keyIds] });
-    return new Map((await this.#open(rows)).map((k) => [k.keyId, k]));
+    const keys = new Map((await this.#open(rows)).map((k) => [k.keyId, k]));
+    // A key asked for and not found was forgotten (by any process): nothing of it stays cached.
+    for (const id of keyIds) if (!keys.has(id)) this.drop(id);
+    return keys;
+  }
+
+  /**
+   * Decrypts a stored value with its key, which the caller has just read from the keys table
+   * (so it was not forgotten): from the opened-value cache when enabled.
+   */
+  open(key: DataKey, sealed: SealedValue): unknown {
+    if (!this.#values.enabled) return openValue(key, sealed);
+    const cached = this.#values.get(sealed);
+    if (cached) return cached.value;
+    const value = openValue(key, sealed);
+    this.#values.set(sealed, value);
+    return value;
+  }
+
+  /** Drops a key and the values opened with it from this process's caches. */
+  drop(keyId: string): void {
+    this.#cache.delete(keyId);
+    this.#values.deleteKey(keyId);
   }
 
   /** Deletes the subject's key; true when there was one. */
   async forget(subjectId: string, run: RunStatement): Promise<boolean> {
     const rows = await run<{ key_id: string }>({ sql: this.#forget, params: [subjectId] });
-    for (const row of rows) this.#cache.delete(row.key_id);
+    for (const row of rows) this.drop(row.key_id);
+    const older = this.#cache.ofSubject(subjectId);
+    if (older) this.drop(older.keyId);
     return rows.length > 0;
   }
 
