@@ -58,6 +58,7 @@ export {
   CreateProjectionLeases1732500020000,
   CreateEventsArchive1732500030000,
   CreatePersonalDataKeys1732500040000,
+  LeanArchivedStreamGuard1732500050000,
 } from './migrations';
 export { CDC_ROLE } from './migrations/1732500003000-CreatePublication';
 export {

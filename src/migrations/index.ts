@@ -10,6 +10,7 @@ import { CreateUniqueValues1732500007000 } from './1732500007000-CreateUniqueVal
 import { CreateProjectionLeases1732500020000 } from './1732500020000-CreateProjectionLeases';
 import { CreateEventsArchive1732500030000 } from './1732500030000-CreateEventsArchive';
 import { CreatePersonalDataKeys1732500040000 } from './1732500040000-CreatePersonalDataKeys';
+import { LeanArchivedStreamGuard1732500050000 } from './1732500050000-LeanArchivedStreamGuard';
 
 export {
   CreateEventsTable1732500000000,
@@ -23,6 +24,7 @@ export {
   CreateProjectionLeases1732500020000,
   CreateEventsArchive1732500030000,
   CreatePersonalDataKeys1732500040000,
+  LeanArchivedStreamGuard1732500050000,
 };
 
 /**
@@ -43,4 +45,5 @@ export const TESSERA_MIGRATIONS: Array<new () => MigrationInterface> = [
   CreateProjectionLeases1732500020000,
   CreateEventsArchive1732500030000,
   CreatePersonalDataKeys1732500040000,
+  LeanArchivedStreamGuard1732500050000,
 ];
