@@ -1,0 +1,183 @@
+/**
+ * Where a command id's cost goes (issue 15), in two parts. `client`: prepareAppend and the
+ * statement build of a one-event save, with and without a key, in the same process, interleaved
+ * in blocks. `server`: the exact texts the repository sends, as named prepared statements on one
+ * raw pg client, interleaved in blocks, with the backend's own CPU time per statement (from
+ * /proc/PID/schedstat, so other processes' load barely moves it) beside the wall time:
+ *
+ * - `plain`: the append without a key; `keyed`: with its `command_keys` row (the repository's);
+ * - `keys-no-index`: the keyed text against a copy of `command_keys` without its primary key, to
+ *   split the key row's cost between its heap row and its index entry;
+ * - `column`: a prototype of the key as nullable columns of the stream's first event row under a
+ *   partial unique index `(aggregate_id, command_id) WHERE command_id IS NOT NULL`.
+ *
+ * The numbers are recorded in bench/RESULTS-idempotency.md.
+ * `ts-node bench/command-key-costs.ts client|server [--rounds N]`; the server part runs against
+ * DATABASE_URL, else a throwaway embedded server (durability off).
+ */
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { Client } from 'pg';
+import { createTesseraDataSource } from '../src';
+import { EventSerializer } from '../src/domain/codec/event-serializer';
+import { eventsFingerprint, prepareAppend } from '../src/domain/repository/append-batch';
+import { AppendStatements } from '../src/infrastructure/append/append-statement';
+import type { BoundStatement } from '../src/infrastructure/sql/named-sql';
+import { BankAccount, Owner } from '../examples/bank-account';
+import { createScratchDatabase, startLocalPostgres } from '../support/local-postgres';
+import { median } from './median';
+
+const owner = new Owner('Ada Lovelace', 'ada@example.com');
+const serializer = new EventSerializer();
+
+function option(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  return i < 0 ? fallback : Number(process.argv[i + 1]);
+}
+
+function statements(): AppendStatements {
+  return new AppendStatements('"events"', '"snapshots"', '"command_keys"', '"unique_values"');
+}
+
+/** A fresh one-event save of a new account, as the repository builds it. */
+function append(st: AppendStatements, commandId: string | undefined): BoundStatement {
+  const account = BankAccount.open(randomUUID(), owner, 'EUR');
+  return st.build(prepareAppend([account], commandId ? { commandId } : {}, serializer));
+}
+
+function clientSide(): void {
+  const st = statements();
+  const rounds = option('--rounds', 60);
+  const block = 2000;
+  const times = new Map<string, number[]>();
+  const record = (name: string, ms: number): void => {
+    const list = times.get(name) ?? [];
+    list.push((ms / block) * 1000);
+    times.set(name, list);
+  };
+  for (let r = -3; r < rounds; r++) {
+    for (const variant of r % 2 === 0 ? ['plain', 'keyed'] : ['keyed', 'plain']) {
+      const accounts = Array.from({ length: block }, () =>
+        BankAccount.open(randomUUID(), owner, 'EUR'),
+      );
+      const options = accounts.map(() => (variant === 'keyed' ? { commandId: randomUUID() } : {}));
+      const t0 = performance.now();
+      const batches = accounts.map((a, i) => prepareAppend([a], options[i], serializer));
+      const t1 = performance.now();
+      for (const batch of batches) st.build(batch);
+      const t2 = performance.now();
+      if (r < 0) continue;
+      record(`${variant}: prepareAppend`, t1 - t0);
+      record(`${variant}: build`, t2 - t1);
+    }
+  }
+  const rows = [{ eventType: 'AccountOpened', payloadJson: JSON.stringify({ owner, c: 'EUR' }) }];
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < block; i++) eventsFingerprint('BankAccount', rows);
+    record('eventsFingerprint (one event)', performance.now() - t0);
+  }
+  for (const [name, list] of times) console.log(`${name}: ${median(list).toFixed(2)} us`);
+}
+
+interface Variant {
+  readonly text: string;
+  readonly params: () => readonly unknown[];
+}
+
+async function serverSide(): Promise<void> {
+  const server = await startLocalPostgres();
+  const scratch = await createScratchDatabase(server.url, 'tessera_bench_key_costs');
+  const dataSource = createTesseraDataSource({ url: scratch.url, poolSize: 1 });
+  const client = new Client({ connectionString: scratch.url });
+  try {
+    await dataSource.initialize();
+    await dataSource.runMigrations();
+    await dataSource.destroy();
+    await client.connect();
+    await client.query(
+      'ALTER TABLE events ADD COLUMN command_id varchar(255), ' +
+        'ADD COLUMN command_fingerprint varchar(64), ADD COLUMN command_last_version int',
+    );
+    await client.query(
+      'CREATE UNIQUE INDEX uq_events_command ON events (aggregate_id, command_id) ' +
+        'WHERE command_id IS NOT NULL',
+    );
+    await client.query('CREATE TABLE keys_no_index (LIKE command_keys INCLUDING DEFAULTS)');
+    const st = statements();
+    const plain = append(st, undefined).sql.text;
+    const keyed = append(st, 'k').sql.text;
+    // The keyed parameters: $1 aggregate id, $2 type, $3 event id, $4 event type, $5 version,
+    // $6 payload, $7 metadata, $8 command id, $9 aggregate id, $10 fingerprint, $11-$12 versions.
+    const keyedParams = (): readonly unknown[] => append(st, randomUUID()).params;
+    const variants: Record<string, Variant> = {
+      plain: { text: plain, params: () => append(st, undefined).params },
+      keyed: { text: keyed, params: keyedParams },
+      'keys-no-index': {
+        text: keyed.replace('"command_keys"', '"keys_no_index"'),
+        params: keyedParams,
+      },
+      column: {
+        text:
+          'INSERT INTO "events" (id, aggregate_id, aggregate_type, event_type, version, payload, ' +
+          'metadata, command_id, command_fingerprint, command_last_version) VALUES ($1::uuid, ' +
+          '$2::uuid, $3, $4, $5::int, $6::jsonb, $7::jsonb, $8, $9, $10::int)',
+        params: () => {
+          const p = keyedParams();
+          return [p[2], p[0], p[1], p[3], p[4], p[5], p[6], p[7], p[9], p[11]];
+        },
+      },
+    };
+    const names = Object.keys(variants);
+    const { pid } = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0];
+    const backendNs = (): number =>
+      Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
+    const block = 400;
+    const rounds = option('--rounds', 30);
+    const wall = new Map<string, number[]>(names.map((n) => [n, []]));
+    const cpu = new Map<string, number[]>(names.map((n) => [n, []]));
+    for (let r = -1; r < rounds; r++) {
+      for (const name of r % 2 === 0 ? names : [...names].reverse()) {
+        const params = Array.from({ length: block }, () => variants[name].params());
+        const c0 = backendNs();
+        const t0 = performance.now();
+        for (const values of params) {
+          await client.query({
+            name: `key_costs_${name}`,
+            text: variants[name].text,
+            values: [...values],
+          });
+        }
+        const t1 = performance.now();
+        const c1 = backendNs();
+        if (r < 0) continue;
+        wall.get(name)!.push(((t1 - t0) / block) * 1000);
+        cpu.get(name)!.push((c1 - c0) / block / 1000);
+      }
+    }
+    const [basisWall, basisCpu] = [median(wall.get('plain')!), median(cpu.get('plain')!)];
+    console.log('| statement | wall median us | backend CPU median us | extra wall | extra CPU |');
+    console.log('| --- | ---: | ---: | ---: | ---: |');
+    for (const name of names) {
+      const [w, c] = [median(wall.get(name)!), median(cpu.get(name)!)];
+      console.log(
+        `| ${name} | ${w.toFixed(1)} | ${c.toFixed(1)} | ${(w - basisWall).toFixed(1)} | ` +
+          `${(c - basisCpu).toFixed(1)} |`,
+      );
+    }
+  } finally {
+    await client.end().catch(() => undefined);
+    if (dataSource.isInitialized) await dataSource.destroy();
+    await scratch.drop();
+    await server.stop();
+  }
+}
+
+(process.argv.includes('server') ? serverSide() : Promise.resolve(clientSide())).catch(
+  (error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  },
+);
