@@ -50,9 +50,9 @@ import {
 } from './bank-events';
 import { CONFIGURATIONS, type Configuration } from './configurations';
 import { startConfigurationServer } from './configuration-server';
-import { median } from './median';
+import { costTable, timeSlice, type Timing, type Variant } from './in-place-costs';
 import { runNamed, type NamedStatement } from './named-query';
-import { postmasterPid, serverCpuSeconds } from './process-cpu';
+import { postmasterPid } from './process-cpu';
 
 interface Shape {
   readonly id: string;
@@ -77,12 +77,6 @@ const statements = new AppendStatements(
   '"command_keys"',
   '"unique_values"',
 );
-
-/** One way of doing an append (or an append plus a part of tessera's work). */
-interface Variant {
-  readonly label: string;
-  readonly run: () => Promise<void>;
-}
 
 /** What the variants of one shape share. */
 interface Context {
@@ -206,68 +200,6 @@ function variantsFor(context: Context): Variant[] {
   return variants;
 }
 
-interface Timing {
-  readonly wall: number;
-  readonly client: number;
-  readonly server?: number;
-}
-
-/** Microseconds per append: wall clock, this process's CPU, the server's CPU. */
-async function timeSlice(
-  variant: Variant,
-  appends: number,
-  postmaster: number | undefined,
-): Promise<Timing> {
-  const serverBefore = serverCpuSeconds(postmaster);
-  const clientBefore = process.cpuUsage();
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < appends; i++) await variant.run();
-  const wall = Number(process.hrtime.bigint() - start) / 1e3 / appends;
-  const client = process.cpuUsage(clientBefore);
-  const serverAfter = serverCpuSeconds(postmaster);
-  return {
-    wall,
-    client: (client.user + client.system) / appends,
-    server:
-      serverBefore === undefined || serverAfter === undefined
-        ? undefined
-        : ((serverAfter - serverBefore) * 1e6) / appends,
-  };
-}
-
-function render(shape: Shape, rounds: number, variants: Variant[], times: Timing[][]): string {
-  const rows = variants.map((v, i) => {
-    const server = times[i].map((t) => t.server);
-    return {
-      label: v.label,
-      wall: median(times[i].map((t) => t.wall)),
-      client: median(times[i].map((t) => t.client)),
-      // A mean over every round: one round's server CPU is a few 10 ms ticks.
-      server: server.some((s) => s === undefined)
-        ? undefined
-        : (server as number[]).reduce((a, b) => a + b, 0) / server.length,
-    };
-  });
-  const base = rows[0];
-  const us = (v: number | undefined): string => (v === undefined ? '?' : v.toFixed(1));
-  const delta = (v: number | undefined, b: number | undefined): string =>
-    v === undefined || b === undefined
-      ? '?'
-      : `${v - b >= 0 ? '+' : '−'}${Math.abs(v - b).toFixed(1)}`;
-  const lines = [
-    `### ${shape.id}: ${shape.title}, ${rounds} rounds of ${shape.slice} appends per variant`,
-    '',
-    '| Variant | wall µs | client CPU µs | Δ client | server CPU µs | Δ server |',
-    '| --- | ---: | ---: | ---: | ---: | ---: |',
-    ...rows.map(
-      (r) =>
-        `| ${r.label} | ${us(r.wall)} | ${us(r.client)} | ${delta(r.client, base.client)} | ` +
-        `${us(r.server)} | ${delta(r.server, base.server)} |`,
-    ),
-  ];
-  return lines.join('\n');
-}
-
 async function measure(
   configuration: Configuration,
   rounds: number,
@@ -300,7 +232,8 @@ async function measure(
             if (round > 0) times[i].push(timing);
           }
         }
-        console.log(`\n${render(shape, rounds, variants, times)}`);
+        const heading = `### ${shape.id}: ${shape.title}, ${rounds} rounds of ${shape.slice} appends per variant`;
+        console.log(`\n${costTable(heading, variants, times, 1)}`);
       }
     } finally {
       await pool.end();

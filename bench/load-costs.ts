@@ -36,11 +36,11 @@ import { schemaVersionOf } from '../src/infrastructure/load/schema-version-of';
 import { createScratchDatabase } from '../support/local-postgres';
 import { CPU } from './configurations';
 import { startConfigurationServer } from './configuration-server';
-import { median } from './median';
+import { costTable, timeSlice, type Timing, type Variant } from './in-place-costs';
 import { runNamed, type NamedStatement } from './named-query';
 import { prefillEvents } from './prefill-events';
 import { evolveAccount, initialAccount } from './bank-events';
-import { postmasterPid, serverCpuSeconds } from './process-cpu';
+import { postmasterPid } from './process-cpu';
 
 const SLICE = 100;
 const serializer = new EventSerializer();
@@ -58,17 +58,6 @@ type PageRow = [
   payload: unknown,
   schemaVersion: string | null,
 ];
-
-interface Variant {
-  readonly label: string;
-  readonly run: () => Promise<void>;
-}
-
-interface Timing {
-  readonly wall: number;
-  readonly client: number;
-  readonly server?: number;
-}
 
 function reduce(rows: readonly (readonly unknown[])[], type: number, payload: number): number {
   let state = initialAccount();
@@ -153,55 +142,6 @@ function variantsFor(pool: Pool, repository: EventRepository, id: string, events
   return { variants, prepare };
 }
 
-async function timeSlice(variant: Variant, postmaster: number | undefined): Promise<Timing> {
-  const serverBefore = serverCpuSeconds(postmaster);
-  const clientBefore = process.cpuUsage();
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < SLICE; i++) await variant.run();
-  const wall = Number(process.hrtime.bigint() - start) / 1e3 / SLICE;
-  const client = process.cpuUsage(clientBefore);
-  const serverAfter = serverCpuSeconds(postmaster);
-  return {
-    wall,
-    client: (client.user + client.system) / SLICE,
-    server:
-      serverBefore === undefined || serverAfter === undefined
-        ? undefined
-        : ((serverAfter - serverBefore) * 1e6) / SLICE,
-  };
-}
-
-function render(events: number, rounds: number, variants: Variant[], times: Timing[][]): string {
-  const rows = variants.map((v, i) => {
-    const server = times[i].map((t) => t.server);
-    return {
-      label: v.label,
-      wall: median(times[i].map((t) => t.wall)),
-      client: median(times[i].map((t) => t.client)),
-      server: server.some((s) => s === undefined)
-        ? undefined
-        : (server as number[]).reduce((a, b) => a + b, 0) / server.length,
-    };
-  });
-  const base = rows[0];
-  const us = (v: number | undefined): string => (v === undefined ? '?' : v.toFixed(0));
-  const delta = (v: number | undefined, b: number | undefined): string =>
-    v === undefined || b === undefined
-      ? '?'
-      : `${v - b >= 0 ? '+' : '−'}${Math.abs(v - b).toFixed(0)}`;
-  return [
-    `### Load of a ${events}-event BankAccount stream, ${rounds} rounds of ${SLICE} loads per variant`,
-    '',
-    '| Variant | wall µs | client CPU µs | Δ client | server CPU µs | Δ server |',
-    '| --- | ---: | ---: | ---: | ---: | ---: |',
-    ...rows.map(
-      (r) =>
-        `| ${r.label} | ${us(r.wall)} | ${us(r.client)} | ${delta(r.client, base.client)} | ` +
-        `${us(r.server)} | ${delta(r.server, base.server)} |`,
-    ),
-  ].join('\n');
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -236,13 +176,14 @@ async function main(): Promise<void> {
       for (let round = 0; round <= rounds; round++) {
         for (let k = 0; k < variants.length; k++) {
           const i = (k + round) % variants.length;
-          const timing = await timeSlice(variants[i], postmaster);
+          const timing = await timeSlice(variants[i], SLICE, postmaster);
           // Round 0 warms up every path (JIT, prepared statements, pool connections).
           if (round > 0) times[i].push(timing);
         }
       }
       console.log(`${info.postgres.split(' on ')[0]} (${info.source}), ${CPU.title}\n`);
-      console.log(render(events, rounds, variants, times));
+      const heading = `### Load of a ${events}-event BankAccount stream, ${rounds} rounds of ${SLICE} loads per variant`;
+      console.log(costTable(heading, variants, times, 0));
     } finally {
       await pool.end();
       if (dataSource.isInitialized) await dataSource.destroy();

@@ -10,6 +10,7 @@
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import { v7 as timeOrderedUuid } from 'uuid';
 import type { DataSource } from 'typeorm';
 import { BankAccount, Owner } from '../examples/bank-account';
 import { createTesseraDataSource, EventRepository } from '../src';
@@ -27,6 +28,13 @@ import { prefillEvents } from './prefill-events';
 
 const ROWS = integer('TESSERA_SCALE_ROWS', 10_000_000);
 const ROUNDS = integer('TESSERA_SCALE_ROUNDS', 5);
+/**
+ * How the aggregates' ids are made, in the generated rows and in the timed appends: `random`
+ * (UUIDv4, the default: an application's own ids may be) or `ordered` (UUIDv7, as
+ * `AggregateRoot` makes them when given none).
+ */
+const AGGREGATE_IDS = aggregateIds(process.env.TESSERA_SCALE_AGGREGATE_IDS);
+const newAggregateId = AGGREGATE_IDS === 'ordered' ? () => timeOrderedUuid() : () => randomUUID();
 const EVENTS_PER_STREAM = 10;
 const STREAMS_PER_STATEMENT = 100_000;
 const S1_APPENDS = 1500;
@@ -39,14 +47,18 @@ const GUARD_TRIGGER = 'trg_events_archived_stream_start';
 const owner = new Owner('Ada Lovelace', 'ada@example.com');
 
 // One statement per 100,000 streams of ten events: AccountOpened then deposits, created 200 days
-// ago (so archival finds them idle), aggregate ids derived from the stream number (random, as
-// an application's own ids may be), event ids time-ordered like those tessera writes (UUIDv7's
-// layout: the creation time in milliseconds first).
+// ago (so archival finds them idle), aggregate ids derived from the stream number (random, or
+// in stream order with UUIDv7's layout), event ids time-ordered like those tessera writes
+// (UUIDv7's layout: the creation time in milliseconds first).
+const GENERATED_AGGREGATE_ID =
+  AGGREGATE_IDS === 'ordered'
+    ? `(lpad(to_hex(floor(extract(epoch FROM now() - interval '200 days') * 1000)::bigint + s), 12, '0') || '7' || substr(md5('scale-' || s), 1, 19))::uuid`
+    : `md5('scale-' || s)::uuid`;
 const GENERATE_SQL = `
   INSERT INTO events (id, aggregate_id, aggregate_type, event_type, version, payload, metadata, created_at)
   SELECT (lpad(to_hex(floor(extract(epoch FROM t.at) * 1000)::bigint), 12, '0') || '7' ||
           substr(md5(s || '-' || v), 1, 19))::uuid,
-         md5('scale-' || s)::uuid, 'BankAccount', CASE WHEN v = 1 THEN $3 ELSE $4 END, v,
+         ${GENERATED_AGGREGATE_ID}, 'BankAccount', CASE WHEN v = 1 THEN $3 ELSE $4 END, v,
          CASE WHEN v = 1 THEN $5::jsonb ELSE $6::jsonb END, $7::jsonb, t.at
     FROM generate_series($1::int, $2::int) AS s, generate_series(1, ${EVENTS_PER_STREAM}) AS v,
          LATERAL (SELECT now() - interval '200 days' + v * interval '1 millisecond' AS at) AS t`;
@@ -168,7 +180,7 @@ async function measure(
   let operations = 0;
   if (scenario === 'S1') {
     for (; operations < S1_APPENDS; operations++) {
-      await repository.save(BankAccount.open(randomUUID(), owner, 'EUR'));
+      await repository.save(BankAccount.open(newAggregateId(), owner, 'EUR'));
     }
   } else if (scenario === 'S3') {
     let issued = 0;
@@ -176,7 +188,7 @@ async function measure(
       let account: BankAccount | undefined;
       while (issued < S3_APPENDS) {
         issued += 1;
-        if (account === undefined) account = BankAccount.open(randomUUID(), owner, 'EUR');
+        if (account === undefined) account = BankAccount.open(newAggregateId(), owner, 'EUR');
         else account.deposit(1);
         await repository.save(account);
       }
@@ -216,7 +228,7 @@ async function archive(target: Target): Promise<number> {
 
 function report(results: Map<string, Measurement[]>, archival: readonly string[]): void {
   const lines = [
-    `Rows: ${ROWS.toLocaleString('en')} (${EVENTS_PER_STREAM} events per stream), ${ROUNDS} interleaved rounds, medians.`,
+    `Rows: ${ROWS.toLocaleString('en')} (${EVENTS_PER_STREAM} events per stream), ${ROUNDS} interleaved rounds, medians; aggregate ids ${AGGREGATE_IDS}.`,
     '',
     '| layout | scenario | empty (ops/s) | full (ops/s) | full / empty | full / empty per round | CPU µs per op, empty (client + server) | full | server CPU full / empty |',
     '| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |',
@@ -244,6 +256,12 @@ function report(results: Map<string, Measurement[]>, archival: readonly string[]
   }
   lines.push('', '| layout | archival (events/s) |', '| --- | ---: |', ...archival);
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function aggregateIds(raw: string | undefined): 'random' | 'ordered' {
+  if (raw === undefined || raw === '' || raw === 'random') return 'random';
+  if (raw === 'ordered') return 'ordered';
+  throw new Error(`TESSERA_SCALE_AGGREGATE_IDS must be random or ordered, got ${raw}`);
 }
 
 function integer(name: string, fallback: number): number {
