@@ -194,7 +194,9 @@ describe('ReplicationProjectionRunner (wal_level=logical)', () => {
     expect(status?.slotName).to.equal('tessera_repl_handover');
   });
 
-  it('refuses a recreated slot until the projection is rebuilt, then catches up again', async () => {
+  it('refuses a recreated slot until the projection is rebuilt, then catches up again', async function () {
+    // Starting a replication stream on a loaded CI machine has taken over 15 s.
+    this.timeout(90_000);
     const projection = sensorTotals('repl_slot_lost');
     await appendSensors(db.dataSource, 10);
     const r = start(projection);
@@ -204,8 +206,10 @@ describe('ReplicationProjectionRunner (wal_level=logical)', () => {
     await r.dropSlot();
     await appendSensors(db.dataSource, 5);
     r.start();
-    await eventually('the lost slot to be reported', () =>
-      errors.some((e) => e instanceof ReplicationSlotLostError),
+    await eventually(
+      'the lost slot to be reported',
+      () => errors.some((e) => e instanceof ReplicationSlotLostError),
+      60_000,
     );
     await rebuildProjection(db.dataSource, projection);
     await expectCaughtUp(db.dataSource);
