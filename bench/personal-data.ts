@@ -23,6 +23,7 @@ import {
   EventRepository,
   PersonalData,
 } from '../src';
+import { dataKey } from '../src/domain/personal-data/data-key';
 import { openValue, sealValue } from '../src/domain/personal-data/sealed-value';
 import { createScratchDatabase, startLocalPostgres } from '../support/local-postgres';
 import { median } from './median';
@@ -105,7 +106,7 @@ async function rounds(
  * like the load's.
  */
 function decryptionFloor(): { open: number; decipher: number } {
-  const key = { keyId: randomUUID(), subjectId: randomUUID(), key: randomBytes(32) };
+  const key = dataKey(randomUUID(), randomUUID(), randomBytes(32));
   const secret = createSecretKey(key.key);
   const values = Array.from({ length: 2000 }, (_, i) =>
     sealValue(key, i % 2 === 0 ? `Customer ${i}` : `customer.${i}@example.com`),

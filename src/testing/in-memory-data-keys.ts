@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { DataKey } from '../domain/personal-data/data-key';
+import { dataKey, type DataKey } from '../domain/personal-data/data-key';
 
 /**
  * The data subjects' keys of an {@link InMemoryEventRepository}, as the PostgreSQL key table
@@ -16,7 +16,7 @@ export class InMemoryDataKeys {
     for (const subjectId of subjects) {
       let key = this.#bySubject.get(subjectId);
       if (!key) {
-        key = { keyId: randomUUID(), subjectId, key: randomBytes(32) };
+        key = dataKey(randomUUID(), subjectId, randomBytes(32));
         this.#bySubject.set(subjectId, key);
         this.#byId.set(key.keyId, key);
       }

@@ -1,15 +1,15 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { DataKey } from '../../src/domain/personal-data/data-key';
+import { dataKey, type DataKey } from '../../src/domain/personal-data/data-key';
 import { sealValue } from '../../src/domain/personal-data/sealed-value';
 import { PersonalDataDecryptionError } from '../../src';
 import { DataKeyCache } from '../../src/infrastructure/personal-data/data-key-cache';
 import { OpenedValueCache } from '../../src/infrastructure/personal-data/opened-value-cache';
 import { PersonalDataKeys } from '../../src/infrastructure/personal-data/personal-data-keys';
 
-function dataKey(subjectId: string = randomUUID()): DataKey {
-  return { keyId: randomUUID(), subjectId, key: randomBytes(32) };
+function newKey(subjectId: string = randomUUID()): DataKey {
+  return dataKey(randomUUID(), subjectId, randomBytes(32));
 }
 
 describe('personal data caches', () => {
@@ -21,7 +21,7 @@ describe('personal data caches', () => {
           fc.array(fc.integer({ min: 0, max: 15 }), { maxLength: 60 }),
           (capacity, uses) => {
             const cache = new OpenedValueCache(capacity);
-            const key = dataKey();
+            const key = newKey();
             const sealed = Array.from({ length: 16 }, (_, i) => sealValue(key, `value ${i}`));
             // A model: what was set, oldest first (a hit does not move a value).
             const recent: number[] = [];
@@ -45,8 +45,8 @@ describe('personal data caches', () => {
 
     it('drops every value of a key, and only those', () => {
       const cache = new OpenedValueCache(10);
-      const ada = dataKey();
-      const bob = dataKey();
+      const ada = newKey();
+      const bob = newKey();
       const adaValue = sealValue(ada, 'ada');
       const bobValue = sealValue(bob, 'bob');
       cache.set(adaValue, 'ada');
@@ -59,7 +59,7 @@ describe('personal data caches', () => {
 
     it('misses a stored form with another nonce or key id', () => {
       const cache = new OpenedValueCache(10);
-      const key = dataKey();
+      const key = newKey();
       const sealed = sealValue(key, 'Ada');
       cache.set(sealed, 'Ada');
       expect(cache.get({ ...sealed, iv: sealValue(key, 'x').iv })).to.equal(undefined);
@@ -69,7 +69,7 @@ describe('personal data caches', () => {
 
     it('gives a fresh copy of an object value on each hit', () => {
       const cache = new OpenedValueCache(10);
-      const sealed = sealValue(dataKey(), { street: 'Main' });
+      const sealed = sealValue(newKey(), { street: 'Main' });
       cache.set(sealed, { street: 'Main' });
       const first = cache.get(sealed)!.value as { street: string };
       first.street = 'changed';
@@ -78,7 +78,7 @@ describe('personal data caches', () => {
 
     it('is off at 0 and refuses a negative or fractional size', () => {
       const cache = new OpenedValueCache(0);
-      const sealed = sealValue(dataKey(), 'x');
+      const sealed = sealValue(newKey(), 'x');
       cache.set(sealed, 'x');
       expect(cache.get(sealed)).to.equal(undefined);
       expect(() => new OpenedValueCache(-1)).to.throw(TypeError);
@@ -89,18 +89,18 @@ describe('personal data caches', () => {
   describe('DataKeyCache by subject', () => {
     it('gives the last key read for a subject, and forgets it with the key or the bound', () => {
       const cache = new DataKeyCache(2);
-      const ada = dataKey('ada');
+      const ada = newKey('ada');
       const wrapped = Buffer.from('wrapped');
       cache.set(wrapped, ada);
       expect(cache.ofSubject('ada')).to.equal(ada);
-      const renewed = dataKey('ada');
+      const renewed = newKey('ada');
       cache.set(wrapped, renewed);
       expect(cache.ofSubject('ada')).to.equal(renewed);
       // Dropping the older key leaves the subject's newer one.
       cache.delete(ada.keyId);
       expect(cache.ofSubject('ada')).to.equal(renewed);
-      cache.set(wrapped, dataKey('bob'));
-      cache.set(wrapped, dataKey('eve'));
+      cache.set(wrapped, newKey('bob'));
+      cache.set(wrapped, newKey('eve'));
       expect(cache.ofSubject('ada')).to.equal(undefined);
       expect(cache.ofSubject('eve')).to.not.equal(undefined);
     });
@@ -112,11 +112,11 @@ describe('personal data caches', () => {
 
     it('opens a value again after its key was forgotten in this process (nothing cached)', async () => {
       const pd = keys();
-      const key = dataKey('ada');
+      const key = newKey('ada');
       const sealed = sealValue(key, 'Ada');
       expect(pd.open(key, sealed)).to.equal('Ada');
       // A key with the same id and other material: a cached value would still be returned.
-      const impostor: DataKey = { ...key, key: randomBytes(32) };
+      const impostor = dataKey(key.keyId, key.subjectId, randomBytes(32));
       expect(pd.open(impostor, sealed)).to.equal('Ada');
       await pd.forget('ada', <R>() => Promise.resolve([{ key_id: key.keyId }] as R[]));
       expect(() => pd.open(impostor, sealed)).to.throw(PersonalDataDecryptionError);
@@ -124,14 +124,14 @@ describe('personal data caches', () => {
 
     it('drops the cached values of a key that a read no longer finds', async () => {
       const pd = keys();
-      const key = dataKey('ada');
+      const key = newKey('ada');
       const sealed = sealValue(key, 'Ada');
       pd.open(key, sealed);
       expect(await pd.byIds([key.keyId], <R>() => Promise.resolve([] as R[]))).to.have.property(
         'size',
         0,
       );
-      expect(() => pd.open({ ...key, key: randomBytes(32) }, sealed)).to.throw(
+      expect(() => pd.open(dataKey(key.keyId, key.subjectId, randomBytes(32)), sealed)).to.throw(
         PersonalDataDecryptionError,
       );
     });

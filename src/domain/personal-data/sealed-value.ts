@@ -1,11 +1,4 @@
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHmac,
-  createSecretKey,
-  randomBytes,
-  type KeyObject,
-} from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { PersonalDataDecryptionError } from '../errors/personal-data-decryption-error';
 import type { DataKey } from './data-key';
 
@@ -31,29 +24,11 @@ export function isSealedValue(value: unknown): value is SealedValue {
   );
 }
 
-/** What every value of one key needs, prepared once per key rather than once per value. */
-interface PreparedKey {
-  readonly secret: KeyObject;
-  readonly aad: Buffer;
-}
-
-const prepared = new WeakMap<DataKey, PreparedKey>();
-
-function prepare(key: DataKey): PreparedKey {
-  let ready = prepared.get(key);
-  if (!ready) {
-    ready = { secret: createSecretKey(key.key), aad: Buffer.from(key.keyId) };
-    prepared.set(key, ready);
-  }
-  return ready;
-}
-
 /** Encrypts one value with a fresh nonce; the key id is bound in as associated data. */
 export function sealValue(key: DataKey, value: unknown): SealedValue {
   const iv = randomBytes(12);
-  const { secret, aad } = prepare(key);
-  const cipher = createCipheriv('aes-256-gcm', secret, iv);
-  cipher.setAAD(aad);
+  const cipher = createCipheriv('aes-256-gcm', key.secret, iv);
+  cipher.setAAD(key.aad);
   const text = cipher.update(JSON.stringify(value), 'utf8');
   const ct = Buffer.concat([text, cipher.final(), cipher.getAuthTag()]);
   return { $pd: key.keyId, iv: iv.toString('base64'), ct: ct.toString('base64') };
@@ -63,12 +38,11 @@ export function sealValue(key: DataKey, value: unknown): SealedValue {
 export function openValue(key: DataKey, sealed: SealedValue): unknown {
   const bytes = Buffer.from(sealed.ct, 'base64');
   try {
-    const { secret, aad } = prepare(key);
     // A fixed tag length: otherwise a stored value with a shortened tag would be accepted.
-    const decipher = createDecipheriv('aes-256-gcm', secret, Buffer.from(sealed.iv, 'base64'), {
+    const decipher = createDecipheriv('aes-256-gcm', key.secret, Buffer.from(sealed.iv, 'base64'), {
       authTagLength: 16,
     });
-    decipher.setAAD(aad);
+    decipher.setAAD(key.aad);
     decipher.setAuthTag(bytes.subarray(bytes.length - 16));
     // GCM's final() only checks the tag: the plaintext is whole after update().
     const text = decipher.update(bytes.subarray(0, bytes.length - 16));

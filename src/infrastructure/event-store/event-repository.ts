@@ -368,12 +368,10 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
     const keys =
       fromCache ??
       (distinct.length === 0 ? new Map() : await this.#personalKeys.forSubjects(distinct, run));
+    const sealedOnly = sealBatch(batch, subjects, keys);
     const sealed = fromCache
-      ? {
-          ...sealBatch(batch, subjects, keys),
-          requiredKeys: [...new Set([...fromCache.values()].map((k) => k.keyId))],
-        }
-      : sealBatch(batch, subjects, keys);
+      ? { ...sealedOnly, requiredKeys: [...new Set([...fromCache.values()].map((k) => k.keyId))] }
+      : sealedOnly;
     // Ciphertext is longer than the values it replaces: the limit applies to what is stored.
     for (const row of sealed.rows)
       this.#serializer.assertPayloadSize(row.eventType, row.payloadJson);

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { DataKey } from '../../domain/personal-data/data-key';
+import { dataKey, type DataKey } from '../../domain/personal-data/data-key';
 import { PersonalDataDecryptionError } from '../../domain/errors/personal-data-decryption-error';
 import { namedSql, type BoundStatement } from '../sql/named-sql';
 import { openValue, type SealedValue } from '../../domain/personal-data/sealed-value';
@@ -157,7 +157,7 @@ export class PersonalDataKeys {
         } catch (error) {
           throw new PersonalDataDecryptionError(row.key_id, { cause: error });
         }
-        const key: DataKey = { keyId: row.key_id, subjectId: row.subject_id, key: unwrapped };
+        const key = dataKey(row.key_id, row.subject_id, unwrapped);
         this.#cache.set(row.wrapped_key, key);
         return key;
       }),
