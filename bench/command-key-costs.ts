@@ -5,11 +5,12 @@
  * raw pg client, interleaved in blocks, with the backend's own CPU time per statement (from
  * /proc/PID/schedstat, so other processes' load barely moves it) beside the wall time:
  *
- * - `plain`: the append without a key; `keyed`: with its `command_keys` row (the repository's);
- * - `keys-no-index`: the keyed text against a copy of `command_keys` without its primary key, to
- *   split the key row's cost between its heap row and its index entry;
- * - `column`: a prototype of the key as nullable columns of the stream's first event row under a
- *   partial unique index `(aggregate_id, command_id) WHERE command_id IS NOT NULL`.
+ * - `plain`: the append without a key; `keyed`: with its key on the event row, under the partial
+ *   unique index `(aggregate_id, command_id) WHERE command_id IS NOT NULL` (the repository's);
+ * - `command_keys row`: the append as it was before migration 1732500060000, the key in a
+ *   `command_keys` row written by the same statement; `command_keys row, no index`: the same
+ *   against a copy of `command_keys` without its primary key (the key row's heap and index
+ *   shares).
  *
  * The numbers are recorded in bench/RESULTS-idempotency.md.
  * `ts-node bench/command-key-costs.ts client|server [--rounds N]`; the server part runs against
@@ -97,38 +98,28 @@ async function serverSide(): Promise<void> {
     await dataSource.runMigrations();
     await dataSource.destroy();
     await client.connect();
-    await client.query(
-      'ALTER TABLE events ADD COLUMN command_id varchar(255), ' +
-        'ADD COLUMN command_fingerprint varchar(64), ADD COLUMN command_last_version int',
-    );
-    await client.query(
-      'CREATE UNIQUE INDEX uq_events_command ON events (aggregate_id, command_id) ' +
-        'WHERE command_id IS NOT NULL',
-    );
     await client.query('CREATE TABLE keys_no_index (LIKE command_keys INCLUDING DEFAULTS)');
     const st = statements();
     const plain = append(st, undefined).sql.text;
     const keyed = append(st, 'k').sql.text;
-    // The keyed parameters: $1 aggregate id, $2 type, $3 event id, $4 event type, $5 version,
-    // $6 payload, $7 metadata, $8 command id, $9 aggregate id, $10 fingerprint, $11-$12 versions.
+    // The keyed parameters: $1 command id, $2 aggregate id, $3 type, $4 event id, $5 event type,
+    // $6 version, $7 payload, $8 metadata, $9 fingerprint, $10 first version.
     const keyedParams = (): readonly unknown[] => append(st, randomUUID()).params;
+    // The append as it was before CommandKeysOnEvents: the plain insert, then a command_keys row.
+    const keyRow = (table: string): string =>
+      'WITH w0 AS (INSERT INTO "events" (id, aggregate_id, aggregate_type, event_type, version, ' +
+      'payload, metadata) VALUES ($3::uuid, $1::uuid, $2, $4, $5::int, $6::jsonb, $7::jsonb) ' +
+      `RETURNING 1) INSERT INTO "${table}" (aggregate_id, command_id, fingerprint, first_version, ` +
+      'last_version) VALUES ($1::uuid, $8, $9, $10::int, $10::int)';
+    const keyRowParams = (): readonly unknown[] => {
+      const p = keyedParams();
+      return [p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[0], p[8], p[9]];
+    };
     const variants: Record<string, Variant> = {
       plain: { text: plain, params: () => append(st, undefined).params },
       keyed: { text: keyed, params: keyedParams },
-      'keys-no-index': {
-        text: keyed.replace('"command_keys"', '"keys_no_index"'),
-        params: keyedParams,
-      },
-      column: {
-        text:
-          'INSERT INTO "events" (id, aggregate_id, aggregate_type, event_type, version, payload, ' +
-          'metadata, command_id, command_fingerprint, command_last_version) VALUES ($1::uuid, ' +
-          '$2::uuid, $3, $4, $5::int, $6::jsonb, $7::jsonb, $8, $9, $10::int)',
-        params: () => {
-          const p = keyedParams();
-          return [p[2], p[0], p[1], p[3], p[4], p[5], p[6], p[7], p[9], p[11]];
-        },
-      },
+      'command_keys row': { text: keyRow('command_keys'), params: keyRowParams },
+      'command_keys row, no index': { text: keyRow('keys_no_index'), params: keyRowParams },
     };
     const names = Object.keys(variants);
     const { pid } = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0];

@@ -1,7 +1,9 @@
 /**
- * What a command id costs an append: S1 (one event per append, sequential, new aggregates) and
- * S3 (32 concurrent appenders on a pool of 10), appends with and without `commandId`
- * interleaved one by one, so that drift on a shared machine falls on both alike. Prints a markdown table; the
+ * What a command id costs an append: S1 (one event per append, sequential, new aggregates), S3
+ * (32 concurrent appenders on a pool of 10) and S1-existing (S1's appender depositing into
+ * accounts that already have events: the keyed append then also checks `command_keys`), appends
+ * with and without `commandId` interleaved one by one, so that drift on a shared machine falls
+ * on both alike. Prints a markdown table; the
  * numbers are recorded in bench/RESULTS-idempotency.md. `npm run bench:idempotency [-- --quick]`.
  */
 import 'reflect-metadata';
@@ -18,9 +20,29 @@ const ROUNDS = quick ? 3 : 7;
 
 type Variant = 'plain' | 'keyed';
 
-async function appendOne(repository: EventRepository, variant: Variant): Promise<void> {
-  const account = BankAccount.open(randomUUID(), owner, 'EUR');
+/** The accounts an appender deposits into, when its scenario appends to existing streams. */
+type Accounts = BankAccount[] | undefined;
+
+async function appendOne(
+  repository: EventRepository,
+  variant: Variant,
+  accounts: Accounts,
+  i: number,
+): Promise<void> {
+  let account: BankAccount;
+  if (accounts) {
+    account = accounts[i % accounts.length];
+    account.deposit(1);
+  } else {
+    account = BankAccount.open(randomUUID(), owner, 'EUR');
+  }
   await repository.save(account, variant === 'keyed' ? { commandId: randomUUID() } : {});
+}
+
+async function openedAccounts(repository: EventRepository, n: number): Promise<BankAccount[]> {
+  const accounts = Array.from({ length: n }, () => BankAccount.open(randomUUID(), owner, 'EUR'));
+  await repository.saveAll(accounts);
+  return accounts;
 }
 
 /**
@@ -32,6 +54,7 @@ async function latencies(
   repository: EventRepository,
   workers: number,
   n: number,
+  accounts: readonly Accounts[],
 ): Promise<Record<Variant, number[]>> {
   const times: Record<Variant, number[]> = { plain: [], keyed: [] };
   let next = 0;
@@ -40,7 +63,7 @@ async function latencies(
       for (let i = w; next++ < n; i++) {
         const variant: Variant = i % 2 === 0 ? 'plain' : 'keyed';
         const start = performance.now();
-        await appendOne(repository, variant);
+        await appendOne(repository, variant, accounts[w], i);
         times[variant].push(performance.now() - start);
       }
     }),
@@ -60,18 +83,28 @@ async function main(): Promise<void> {
     await dataSource.runMigrations();
     const repository = new EventRepository(dataSource);
     const scenarios = [
-      { id: 'S1', workers: 1, operations: quick ? 2000 : 8000 },
-      { id: 'S3', workers: 32, operations: quick ? 4000 : 16000 },
+      { id: 'S1', workers: 1, operations: quick ? 2000 : 8000, existing: false },
+      { id: 'S3', workers: 32, operations: quick ? 4000 : 16000, existing: false },
+      { id: 'S1-existing', workers: 1, operations: quick ? 2000 : 8000, existing: true },
     ];
     const lines: string[] = [
       '| scenario | appends | without key: median / mean ms | with commandId: median / mean ms | with / without (median, mean) |',
       '| --- | ---: | ---: | ---: | ---: |',
     ];
     for (const scenario of scenarios) {
-      await latencies(repository, scenario.workers, scenario.operations / 4);
+      const accounts: Accounts[] = [];
+      for (let w = 0; w < scenario.workers; w++) {
+        accounts.push(scenario.existing ? await openedAccounts(repository, 100) : undefined);
+      }
+      await latencies(repository, scenario.workers, scenario.operations / 4, accounts);
       const times: Record<Variant, number[]> = { plain: [], keyed: [] };
       for (let round = 0; round < ROUNDS; round++) {
-        const r = await latencies(repository, scenario.workers, scenario.operations / ROUNDS);
+        const r = await latencies(
+          repository,
+          scenario.workers,
+          scenario.operations / ROUNDS,
+          accounts,
+        );
         times.plain.push(...r.plain);
         times.keyed.push(...r.keyed);
       }

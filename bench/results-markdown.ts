@@ -116,8 +116,8 @@ function renderSection(section: ConfigurationSection): string {
   if (section.commandIdTable) {
     parts.push(
       '### What a command id costs\n\n' +
-        'Issue 15: tessera with a fresh `commandId` on every save (one `command_keys` row per ' +
-        "aggregate, written in the append's own statement) against tessera without, same rounds, " +
+        'Issue 15: tessera with a fresh `commandId` on every save (the key written on the ' +
+        "stream's first event of the save, in the append's own statement) against tessera without, same rounds, " +
         'interleaved. The cost is the extra time per append, from the median throughputs.\n\n' +
         section.commandIdTable,
     );

@@ -59,6 +59,7 @@ export {
   CreateEventsArchive1732500030000,
   CreatePersonalDataKeys1732500040000,
   LeanArchivedStreamGuard1732500050000,
+  CommandKeysOnEvents1732500060000,
 } from './migrations';
 export { CDC_ROLE } from './migrations/1732500003000-CreatePublication';
 export {

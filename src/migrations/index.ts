@@ -11,6 +11,7 @@ import { CreateProjectionLeases1732500020000 } from './1732500020000-CreateProje
 import { CreateEventsArchive1732500030000 } from './1732500030000-CreateEventsArchive';
 import { CreatePersonalDataKeys1732500040000 } from './1732500040000-CreatePersonalDataKeys';
 import { LeanArchivedStreamGuard1732500050000 } from './1732500050000-LeanArchivedStreamGuard';
+import { CommandKeysOnEvents1732500060000 } from './1732500060000-CommandKeysOnEvents';
 
 export {
   CreateEventsTable1732500000000,
@@ -25,6 +26,7 @@ export {
   CreateEventsArchive1732500030000,
   CreatePersonalDataKeys1732500040000,
   LeanArchivedStreamGuard1732500050000,
+  CommandKeysOnEvents1732500060000,
 };
 
 /**
@@ -46,4 +48,5 @@ export const TESSERA_MIGRATIONS: Array<new () => MigrationInterface> = [
   CreateEventsArchive1732500030000,
   CreatePersonalDataKeys1732500040000,
   LeanArchivedStreamGuard1732500050000,
+  CommandKeysOnEvents1732500060000,
 ];

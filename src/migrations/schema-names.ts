@@ -39,11 +39,26 @@ export const CHANGE_FEED_CHANNEL = 'tessera_events';
  */
 export const EVENT_ID_CONSTRAINT = 'events_pkey';
 
-/** Table of the command ids (idempotency keys) of keyed saves, one row per aggregate and key. */
+/**
+ * Table of command ids (idempotency keys) that no longer sit on an event row: those written
+ * before migration 1732500060000, and those of events the archiver moved. A keyed save checks
+ * it for streams that already have events.
+ */
 export const COMMAND_KEYS_TABLE = 'command_keys';
 
-/** Primary key `(aggregate_id, command_id)` of {@link COMMAND_KEYS_TABLE}: its violation is a replay. */
+/** Primary key `(aggregate_id, command_id)` of {@link COMMAND_KEYS_TABLE}. */
 export const COMMAND_KEY_CONSTRAINT = 'pk_command_keys';
+
+/**
+ * Partial unique index `(aggregate_id, command_id) WHERE command_id IS NOT NULL AND version > 1`
+ * on `events`: a keyed save writes its command id on each stream's first event of the save, and
+ * a violation of this index is how a replay is recognised (a key on a stream's first event is
+ * checked through that row instead; see CommandKeysOnEvents1732500060000).
+ */
+export const EVENT_COMMAND_KEY_INDEX = 'uq_events_command_key';
+
+/** Check that an event row's three command-key columns are all set or all NULL. */
+export const EVENT_COMMAND_KEY_CHECK = 'ck_events_command_key';
 
 /** Table of unique values reserved across aggregates (an e-mail address, an order number). */
 export const UNIQUE_VALUES_TABLE = 'unique_values';

@@ -152,6 +152,26 @@ describe('EventRepository append statements (one per layout of streams)', () => 
               },
             ],
           ],
+          // Keyed array-form appends of new streams, then of a stream with events: only the
+          // latter checks the keys the index does not see.
+          [
+            [
+              {
+                streams: [big, big],
+                keyed: true,
+                claims: false,
+                releases: false,
+                unchanged: false,
+              },
+              {
+                streams: [big, { committed: 1, fresh: 40 }],
+                keyed: true,
+                claims: false,
+                releases: false,
+                unchanged: false,
+              },
+            ],
+          ],
         ],
       },
     );

@@ -1,7 +1,12 @@
 import { expect } from 'chai';
 import { DataSource } from 'typeorm';
 import { createTesseraDataSource } from '../../src/infrastructure/session/tessera-data-source';
-import { AGGREGATE_VERSION_CONSTRAINT, EVENTS_TABLE } from '../../src/migrations/schema-names';
+import {
+  AGGREGATE_VERSION_CONSTRAINT,
+  EVENT_COMMAND_KEY_CHECK,
+  EVENT_COMMAND_KEY_INDEX,
+  EVENTS_TABLE,
+} from '../../src/migrations/schema-names';
 import { createScratchDatabase } from '../../support/local-postgres';
 import { TESSERA_MIGRATIONS } from '../../src/migrations';
 import { ensureTestServer, useTestDatabase } from '../support/database';
@@ -19,9 +24,11 @@ interface ColumnRow {
 
 type ExpectedColumn = Pick<ColumnRow, 'data_type' | 'udt_name' | 'column_default'> & {
   length?: number;
+  nullable?: true;
 };
 
-// ADR-0005's columns plus position/transaction_id, which the change feed needs.
+// ADR-0005's columns plus position/transaction_id, which the change feed needs, and the command
+// key a keyed save writes on its last event per stream (CommandKeysOnEvents1732500060000).
 const EXPECTED_COLUMNS: Record<string, ExpectedColumn> = {
   id: { data_type: 'uuid', udt_name: 'uuid', column_default: 'gen_random_uuid()' },
   aggregate_id: { data_type: 'uuid', udt_name: 'uuid', column_default: null },
@@ -47,6 +54,26 @@ const EXPECTED_COLUMNS: Record<string, ExpectedColumn> = {
   },
   position: { data_type: 'bigint', udt_name: 'int8', column_default: null },
   transaction_id: { data_type: 'xid8', udt_name: 'xid8', column_default: 'pg_current_xact_id()' },
+  command_id: {
+    data_type: 'character varying',
+    udt_name: 'varchar',
+    column_default: null,
+    length: 255,
+    nullable: true,
+  },
+  command_fingerprint: {
+    data_type: 'character varying',
+    udt_name: 'varchar',
+    column_default: null,
+    length: 64,
+    nullable: true,
+  },
+  command_last_version: {
+    data_type: 'integer',
+    udt_name: 'int4',
+    column_default: null,
+    nullable: true,
+  },
 };
 
 async function columns(dataSource: DataSource): Promise<Map<string, ColumnRow>> {
@@ -93,7 +120,7 @@ describe('events table schema (migration CreateEventsTable)', () => {
       expect(column, name).to.not.equal(undefined);
       expect(column?.data_type, `${name} data_type`).to.equal(expected.data_type);
       expect(column?.udt_name, `${name} udt_name`).to.equal(expected.udt_name);
-      expect(column?.is_nullable, `${name} is_nullable`).to.equal('NO');
+      expect(column?.is_nullable, `${name} is_nullable`).to.equal(expected.nullable ? 'YES' : 'NO');
       expect(column?.column_default, `${name} default`).to.equal(expected.column_default);
       if (expected.length !== undefined) {
         expect(column?.character_maximum_length, `${name} length`).to.equal(expected.length);
@@ -128,6 +155,36 @@ describe('events table schema (migration CreateEventsTable)', () => {
     expect(byName.get('ck_events_version_positive')?.contype).to.equal('c');
     expect(byName.get('ck_events_version_positive')?.definition).to.equal('CHECK ((version > 0))');
     expect(await constraintColumns(db.dataSource, 'events_pkey')).to.deep.equal(['id']);
+    expect(byName.get(EVENT_COMMAND_KEY_CHECK)?.contype).to.equal('c');
+  });
+
+  it('keeps command keys past a stream’s first event unique per aggregate, all three columns or none', async () => {
+    const byName = await indexesOf(db.dataSource);
+    expect(byName.get(EVENT_COMMAND_KEY_INDEX)).to.match(
+      /^CREATE UNIQUE INDEX .* USING btree \(aggregate_id, command_id\) WHERE \(\(command_id IS NOT NULL\) AND \(version > 1\)\)$/,
+    );
+    const insert = (version: number, key: string, fingerprint: string | null): Promise<unknown> =>
+      db.dataSource.query(
+        `INSERT INTO events (aggregate_id, aggregate_type, event_type, version, payload, metadata,
+           command_id, command_fingerprint, command_last_version)
+         VALUES ('00000000-0000-4000-8000-0000000000aa', 'A', 'E', $1, '{}', '{}', $2, $3, $1)`,
+        [version, key, fingerprint],
+      );
+    const refusal = (promise: Promise<unknown>): Promise<{ code?: string; constraint?: string }> =>
+      promise.then(
+        () => expect.fail('the insert was accepted'),
+        (error: { driverError?: { code?: string; constraint?: string } }) =>
+          error.driverError ?? {},
+      );
+    await insert(2, 'cmd-1', 'f');
+    expect(await refusal(insert(3, 'cmd-1', 'f'))).to.include({
+      code: '23505',
+      constraint: EVENT_COMMAND_KEY_INDEX,
+    });
+    expect(await refusal(insert(4, 'cmd-2', null))).to.include({
+      code: '23514',
+      constraint: EVENT_COMMAND_KEY_CHECK,
+    });
   });
 
   it('has the ADR indexes, (aggregate_id, version) served once, by the unique constraint', async () => {

@@ -2,6 +2,8 @@ import type { AppendBatch, HeldValue, PendingStream } from '../../domain/reposit
 import { namedSql, Placeholders, type BoundStatement, type NamedSql } from '../sql/named-sql';
 
 const EVENT_COLUMNS = 'id, aggregate_id, aggregate_type, event_type, version, payload, metadata';
+/** With the command key, set on each stream's first row of a keyed save. */
+const KEYED_EVENT_COLUMNS = `${EVENT_COLUMNS}, command_id, command_fingerprint, command_last_version`;
 
 /**
  * Up to this many rows an append is one VALUES list, like a hand-written multi-row INSERT; beyond,
@@ -60,7 +62,6 @@ export class AppendStatements {
     const values = batch.rows.length <= MAX_VALUES_ROWS;
     const events = values ? this.#valuesInsert(batch, p) : this.#arraysInsert(batch, p);
     const writes = [events];
-    if (batch.commandId !== undefined) writes.push(this.#keyInsert(batch, batch.commandId, p));
     if (batch.releases.length > 0) writes.push(this.#release(batch.releases, p));
     if (batch.claims.length > 0) writes.push(this.#claim(batch.claims, p));
     const snapshots = batch.streams.filter((s) => s.snapshot !== undefined);
@@ -75,13 +76,24 @@ export class AppendStatements {
     return { text, params: p.values };
   }
 
-  /** The stored keys of `commandId` for these aggregates, read after a refused save. */
+  /**
+   * The stored keys of `commandId` for these aggregates, read after a refused save: on event
+   * rows (in the command-key index past a stream's first event, on that event's row through
+   * the stream index), and in the command keys table (keys written before they moved onto
+   * events, or whose events were archived).
+   */
   storedKeys(commandId: string, aggregateIds: readonly string[]): BoundStatement {
     const p = new Placeholders();
+    const key = `${p.add(commandId)}::varchar`;
+    const ids = `${p.add(aggregateIds)}::uuid[]`;
+    const onEvents = (versions: string): string =>
+      'SELECT aggregate_id::text AS "aggregateId", command_fingerprint AS fingerprint, ' +
+      `version AS "firstVersion", command_last_version AS "lastVersion" FROM ${this.events} ` +
+      `WHERE command_id = ${key} AND aggregate_id = ANY(${ids}) AND ${versions}`;
     const text =
-      'SELECT aggregate_id::text AS "aggregateId", fingerprint, first_version AS "firstVersion", ' +
-      `last_version AS "lastVersion" FROM ${this.commandKeys} WHERE command_id = ${p.add(commandId)} ` +
-      `AND aggregate_id = ANY(${p.add(aggregateIds)}::uuid[])`;
+      `${onEvents('version > 1')} UNION ALL ${onEvents('version = 1')} UNION ALL ` +
+      'SELECT aggregate_id::text, fingerprint, first_version, last_version ' +
+      `FROM ${this.commandKeys} WHERE command_id = ${key} AND aggregate_id = ANY(${ids})`;
     return { sql: { text }, params: p.values };
   }
 
@@ -127,24 +139,42 @@ export class AppendStatements {
   #valuesInsert(batch: AppendBatch, p: Placeholders): string {
     const tuples: string[] = [];
     const guards: string[] = [];
+    const ids: string[] = [];
     const guarded = !allNew(batch);
+    const keyed = batch.commandId !== undefined;
+    const key = keyed ? `${p.add(batch.commandId)}::varchar` : '';
+    let firstType = '';
     const firstRowGuards =
       (guarded ? ' + (guard)' : '') + (batch.unchanged.length > 0 ? ' + (unchanged)' : '');
     for (const stream of batch.streams) {
       const id = p.add(stream.aggregate.id);
       const type = p.add(stream.aggregateType);
+      ids.push(`${id}::uuid`);
       if (guarded) guards.push(`(${id}::uuid, ${p.add(stream.expectedVersion)}::int)`);
-      for (const row of stream.rows) {
+      stream.rows.forEach((row, i) => {
         const first = tuples.length === 0;
+        // The key check, on the first row's aggregate type: see #storedKeyCheck.
+        const typed = first && keyed && guarded ? '(stored key)' : type;
         const head =
-          `(${p.add(row.eventId)}::uuid, ${id}::uuid, ${type}, ${p.add(row.eventType)}, ` +
+          `(${p.add(row.eventId)}::uuid, ${id}::uuid, ${typed}, ${p.add(row.eventType)}, ` +
           `${p.add(row.version)}::int${first ? firstRowGuards : ''}`;
         const payload = `${p.add(row.payloadJson)}::jsonb`;
+        const metadata = `${p.add(row.metadataJson)}::jsonb`;
+        const command = !keyed
+          ? ''
+          : i > 0
+            ? ', NULL, NULL, NULL'
+            : `, ${key}, ${p.add(stream.fingerprint)}::varchar, ` +
+              `${p.add(stream.expectedVersion + stream.rows.length)}::int`;
         tuples.push(
-          `${head}, ${first ? this.#keysGuard(batch, payload, p) : payload}, ` +
-            `${p.add(row.metadataJson)}::jsonb)`,
+          `${head}, ${first ? this.#keysGuard(batch, payload, p) : payload}, ${metadata}${command})`,
         );
-      }
+        if (first) firstType = type;
+      });
+    }
+    if (keyed && guarded) {
+      const check = this.#storedKeyCheck(key, `${firstType}::varchar`, `IN (${ids.join(', ')})`);
+      tuples[0] = tuples[0].replace('(stored key)', () => check);
     }
     // The gap guard: a save whose aggregate claims versions the stream does not have (a stale
     // instance from another store, a stream cut by archival) gets a NULL first version, a NOT NULL
@@ -157,19 +187,21 @@ export class AppendStatements {
     if (batch.unchanged.length > 0) {
       tuples[0] = tuples[0].replace('(unchanged)', () => this.#unchangedGuard(batch, p));
     }
-    if (!guarded)
-      return `INSERT INTO ${this.events} (${EVENT_COLUMNS}) VALUES ${tuples.join(', ')}`;
+    const insert = `INSERT INTO ${this.events} (${keyed ? KEYED_EVENT_COLUMNS : EVENT_COLUMNS}) VALUES `;
+    if (!guarded) return `${insert}${tuples.join(', ')}`;
     const guard =
       '(SELECT CASE WHEN bool_and(g.expected = 0 OR EXISTS (SELECT 1 FROM ' +
       `${this.events} e WHERE e.aggregate_id = g.id AND e.version = g.expected)) THEN 0 END FROM (VALUES ` +
       `${guards.join(', ')}) AS g(id, expected))`;
     // A replacer function: a string replacement would read a `$$` in a table name as `$`.
     tuples[0] = tuples[0].replace('(guard)', () => guard);
-    return `INSERT INTO ${this.events} (${EVENT_COLUMNS}) VALUES ${tuples.join(', ')}`;
+    return `${insert}${tuples.join(', ')}`;
   }
 
   #arraysInsert(batch: AppendBatch, p: Placeholders): string {
     const rows = batch.rows;
+    const keyed = batch.commandId !== undefined;
+    const key = keyed ? `${p.add(batch.commandId)}::varchar` : '';
     const id = p.add(rows.map((r) => r.eventId));
     const aggregateId = p.add(rows.map((r) => r.aggregateId));
     const aggregateType = p.add(rows.map((r) => r.aggregateType));
@@ -185,14 +217,48 @@ export class AppendStatements {
     // Uncorrelated, so PostgreSQL evaluates it once for the statement, not per row.
     const unchanged = batch.unchanged.length > 0 ? ` + ${this.#unchangedGuard(batch, p)}` : '';
     const payloads = this.#keysGuard(batch, 'u.payload', p);
+    const type =
+      keyed && !allNew(batch)
+        ? this.#storedKeyCheck(key, 'u.aggregate_type', `= ANY(${aggregateId}::uuid[])`)
+        : 'u.aggregate_type';
+    // The key's fingerprint and last version on each stream's first row of the save, else NULL.
+    const keyRows = (pick: (s: PendingStream) => unknown): unknown[] =>
+      batch.streams.flatMap((s) => s.rows.map((_, i) => (i === 0 ? pick(s) : null)));
+    const command = keyed
+      ? `, CASE WHEN u.command_last_version IS NOT NULL THEN ${key} END, ` +
+        'u.command_fingerprint, u.command_last_version'
+      : '';
+    const commandArrays = keyed
+      ? `, ${p.add(keyRows((s) => s.fingerprint))}::varchar[], ` +
+        `${p.add(keyRows((s) => s.expectedVersion + s.rows.length))}::int[]`
+      : '';
+    const commandAliases = keyed ? ', command_fingerprint, command_last_version' : '';
     return (
-      `INSERT INTO ${this.events} (${EVENT_COLUMNS}) SELECT u.id, u.aggregate_id, u.aggregate_type, ` +
-      `u.event_type, CASE WHEN u.guard::int = 0 OR EXISTS (SELECT 1 FROM ${this.events} WHERE ` +
-      `aggregate_id = u.aggregate_id::uuid AND version = u.guard::int) THEN u.version::int END${unchanged}, ` +
-      `${payloads}, u.metadata FROM unnest(${id}::uuid[], ${aggregateId}::uuid[], ` +
-      `${aggregateType}::varchar[], ${eventType}::varchar[], ${version}::int[], ${payload}::jsonb[], ` +
-      `${metadata}::jsonb[], ${guard}::int[]) ` +
-      'AS u(id, aggregate_id, aggregate_type, event_type, version, payload, metadata, guard)'
+      `INSERT INTO ${this.events} (${keyed ? KEYED_EVENT_COLUMNS : EVENT_COLUMNS}) SELECT u.id, ` +
+      `u.aggregate_id, ${type}, u.event_type, CASE WHEN u.guard::int = 0 OR EXISTS (SELECT 1 FROM ` +
+      `${this.events} WHERE aggregate_id = u.aggregate_id::uuid AND version = u.guard::int) THEN ` +
+      `u.version::int END${unchanged}, ${payloads}, u.metadata${command} FROM unnest(${id}::uuid[], ` +
+      `${aggregateId}::uuid[], ${aggregateType}::varchar[], ${eventType}::varchar[], ${version}::int[], ` +
+      `${payload}::jsonb[], ${metadata}::jsonb[], ${guard}::int[]${commandArrays}) ` +
+      'AS u(id, aggregate_id, aggregate_type, event_type, version, payload, metadata, guard' +
+      `${commandAliases})`
+    );
+  }
+
+  /**
+   * `type` unless the save's command id is stored for these aggregates (`ids`: `IN (...)` or
+   * `= ANY(...)`) where the events' command-key index does not see it, then NULL: the NOT NULL
+   * violation on `aggregate_type` fails the statement and the save is answered from the stored
+   * key. Those places are a stream's first event (a key written with the stream is left out of
+   * the index, which `UNIQUE (aggregate_id, version)` makes unnecessary there) and the command
+   * keys table (keys written before they moved onto events, or archived). A stream with no
+   * events has neither, so a save of new streams only skips this. Uncorrelated, evaluated once.
+   */
+  #storedKeyCheck(key: string, type: string, ids: string): string {
+    return (
+      `CASE WHEN NOT EXISTS (SELECT 1 FROM ${this.events} f WHERE f.aggregate_id ${ids} AND ` +
+      `f.version = 1 AND f.command_id = ${key}) AND NOT EXISTS (SELECT 1 FROM ${this.commandKeys} k ` +
+      `WHERE k.command_id = ${key} AND k.aggregate_id ${ids}) THEN ${type} END`
     );
   }
 
@@ -239,32 +305,6 @@ export class AppendStatements {
       'SELECT version, aggregate_type AS "aggregateType" FROM ' +
       `${this.events} WHERE aggregate_id = ${p.add(aggregateId)} ORDER BY version DESC LIMIT 1`;
     return { sql: { text }, params: p.values };
-  }
-
-  /**
-   * The command key of each stream. A plain insert: a stored key must fail the statement (its
-   * primary key's violation is how a replay is recognised), never be skipped.
-   */
-  #keyInsert(batch: AppendBatch, commandId: string, p: Placeholders): string {
-    const insert = `INSERT INTO ${this.commandKeys} (aggregate_id, command_id, fingerprint, first_version, last_version) `;
-    const key = p.add(commandId);
-    if (batch.streams.length <= MAX_VALUES_ROWS) {
-      const tuples = batch.streams.map(
-        (s) =>
-          `(${p.add(s.aggregate.id)}::uuid, ${key}, ${p.add(s.fingerprint)}, ` +
-          `${p.add(s.expectedVersion + 1)}::int, ${p.add(s.expectedVersion + s.rows.length)}::int)`,
-      );
-      return `${insert}VALUES ${tuples.join(', ')}`;
-    }
-    const ids = p.add(batch.streams.map((s) => s.aggregate.id));
-    const fingerprints = p.add(batch.streams.map((s) => s.fingerprint));
-    const firsts = p.add(batch.streams.map((s) => s.expectedVersion + 1));
-    const lasts = p.add(batch.streams.map((s) => s.expectedVersion + s.rows.length));
-    return (
-      `${insert}SELECT u.id, ${key}, u.fingerprint, u.first_version, u.last_version FROM ` +
-      `unnest(${ids}::uuid[], ${fingerprints}::varchar[], ${firsts}::int[], ${lasts}::int[]) ` +
-      'AS u(id, fingerprint, first_version, last_version)'
-    );
   }
 
   /** Claims: a plain insert, so a value already held fails the whole statement. */
@@ -320,8 +360,8 @@ function layoutKey(batch: AppendBatch): string {
   const values = batch.rows.length <= MAX_VALUES_ROWS;
   let key = values ? (allNew(batch) ? 'n' : 'g') : 'a';
   if (values) for (const s of batch.streams) key += `${s.rows.length},`;
-  if (batch.commandId !== undefined)
-    key += batch.streams.length <= MAX_VALUES_ROWS ? `|k${batch.streams.length}` : '|ka';
+  // A keyed append to streams with events checks where the index does not see keys.
+  if (batch.commandId !== undefined) key += allNew(batch) ? '|kn' : '|k';
   if (batch.releases.length > 0) key += '|r';
   if (batch.claims.length > 0) key += '|c';
   if (batch.streams.some((s) => s.snapshot !== undefined)) key += '|s';

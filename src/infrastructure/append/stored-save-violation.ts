@@ -1,6 +1,6 @@
 import { QueryFailedError } from 'typeorm';
 import {
-  COMMAND_KEY_CONSTRAINT,
+  EVENT_COMMAND_KEY_INDEX,
   EVENT_ID_CONSTRAINT,
   isConstraintNamed,
   UNIQUE_VALUE_CONSTRAINT,
@@ -8,16 +8,19 @@ import {
 
 /**
  * True when `error` says the save may already be stored: a unique violation (SQLSTATE 23505) of
- * the command keys' primary key (its command id is stored) or of the events' primary key (its
- * event ids are: the same instance saved again after a lost acknowledgement). Matched by
- * constraint name, as other unique violations mean something else.
+ * the events' command-key index (its command id is on an event row) or of their primary key (its
+ * event ids are: the same instance saved again after a lost acknowledgement), matched by name as
+ * other unique violations mean something else; or the NOT NULL violation (23502) on
+ * `aggregate_type` that the append's check of the command keys table raises (its command id is
+ * kept there).
  */
 export function isStoredSaveViolation(error: unknown): boolean {
   const driverError = (error instanceof QueryFailedError ? error.driverError : error) as
-    { code?: unknown; constraint?: unknown } | undefined;
+    { code?: unknown; constraint?: unknown; column?: unknown } | undefined;
+  if (driverError?.code === '23502') return driverError.column === 'aggregate_type';
   if (driverError?.code !== '23505') return false;
   return (
-    driverError.constraint === COMMAND_KEY_CONSTRAINT ||
+    isConstraintNamed(driverError.constraint, EVENT_COMMAND_KEY_INDEX) ||
     isConstraintNamed(driverError.constraint, EVENT_ID_CONSTRAINT)
   );
 }

@@ -2,6 +2,7 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import { ArchiveCountMismatchError } from '../../domain/errors/archive-count-mismatch-error';
 import { EVENT_MUTATION_SETTING } from '../../migrations/1732500002000-AppendOnlyEvents';
 import {
+  COMMAND_KEYS_TABLE,
   EVENTS_ARCHIVE_TABLE,
   EVENTS_TABLE,
   PROJECTION_CHECKPOINTS_TABLE,
@@ -145,9 +146,19 @@ async function moveBatch(
   const copied = await affected(
     runner,
     `INSERT INTO "${EVENTS_ARCHIVE_TABLE}" (id, aggregate_id, aggregate_type, event_type, version, ` +
-      'payload, metadata, created_at, position, transaction_id) SELECT e.id, e.aggregate_id, ' +
-      'e.aggregate_type, e.event_type, e.version, e.payload, e.metadata, e.created_at, e.position, ' +
-      `e.transaction_id FROM "${EVENTS_TABLE}" e JOIN ${batch} b ON ${scope}`,
+      'payload, metadata, created_at, position, transaction_id, command_id, command_fingerprint, ' +
+      'command_last_version) SELECT e.id, e.aggregate_id, e.aggregate_type, e.event_type, e.version, ' +
+      'e.payload, e.metadata, e.created_at, e.position, e.transaction_id, e.command_id, ' +
+      `e.command_fingerprint, e.command_last_version FROM "${EVENTS_TABLE}" e JOIN ${batch} b ON ${scope}`,
+    [ids, heads],
+  );
+  // A command key leaves the events' unique index with its row: kept in command_keys, which a
+  // keyed save to a stream with events checks, it still answers a retry as a replay.
+  await runner.query(
+    `INSERT INTO "${COMMAND_KEYS_TABLE}" (aggregate_id, command_id, fingerprint, first_version, ` +
+      'last_version, created_at) SELECT e.aggregate_id, e.command_id, e.command_fingerprint, ' +
+      `e.version, e.command_last_version, e.created_at FROM "${EVENTS_TABLE}" e JOIN ${batch} b ` +
+      `ON ${scope} WHERE e.command_id IS NOT NULL ON CONFLICT (aggregate_id, command_id) DO NOTHING`,
     [ids, heads],
   );
   const removed = await affected(

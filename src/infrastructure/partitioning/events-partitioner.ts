@@ -3,6 +3,7 @@ import { PartitionCopyMismatchError } from '../../domain/errors/partition-copy-m
 import { EVENTS_PUBLICATION, EVENTS_TABLE } from '../../migrations/schema-names';
 import { quoteIdentifier } from '../sql/sql-identifier';
 import {
+  COMMAND_KEY_INDEX,
   EVENT_COLUMNS,
   PARENT_CONSTRAINTS,
   PARENT_INDEXES,
@@ -178,7 +179,7 @@ async function switchLayout(
   }
   await q(`ALTER TABLE "${EVENTS_TABLE}" RENAME TO "${RETIRED_TABLE}"`);
   await q(`ALTER TABLE "${STAGING_TABLE}" RENAME TO "${EVENTS_TABLE}"`);
-  for (const { name } of [...PARENT_CONSTRAINTS, ...PARENT_INDEXES]) {
+  for (const { name } of [...PARENT_CONSTRAINTS, COMMAND_KEY_INDEX, ...PARENT_INDEXES]) {
     await q(`ALTER INDEX "${stagingName(name)}" RENAME TO "${name}"`);
   }
   await q(`ALTER SEQUENCE "${STAGING_SEQUENCE}" OWNED BY "${EVENTS_TABLE}"."position"`);

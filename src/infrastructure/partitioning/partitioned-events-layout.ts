@@ -1,5 +1,7 @@
 import {
   AGGREGATE_VERSION_CONSTRAINT,
+  EVENT_COMMAND_KEY_CHECK,
+  EVENT_COMMAND_KEY_INDEX,
   EVENT_ID_CONSTRAINT,
   eventsPartitionName,
   partitionConstraintName,
@@ -15,7 +17,8 @@ export const RETIRED_TABLE = 'events_unpartitioned';
 
 /** Every column of `events`, in the order the copy writes them. */
 export const EVENT_COLUMNS =
-  'id, aggregate_id, aggregate_type, event_type, version, payload, metadata, created_at, position, transaction_id';
+  'id, aggregate_id, aggregate_type, event_type, version, payload, metadata, created_at, position, ' +
+  'transaction_id, command_id, command_fingerprint, command_last_version';
 
 /** The parent's constraints: built under a staging name, renamed at the switch. */
 export const PARENT_CONSTRAINTS = [
@@ -30,6 +33,12 @@ export const PARENT_INDEXES = [
   { name: 'idx_events_transaction_position', columns: 'transaction_id, position' },
   { name: 'idx_events_position', columns: 'position' },
 ] as const;
+
+/** The partial unique index of command keys (see CommandKeysOnEvents1732500060000). */
+export const COMMAND_KEY_INDEX = {
+  name: EVENT_COMMAND_KEY_INDEX,
+  definition: '(aggregate_id, command_id) WHERE command_id IS NOT NULL AND version > 1',
+} as const;
 
 /** The staging name of a parent constraint or index. */
 export function stagingName(name: string): string {
@@ -64,7 +73,12 @@ export function partitionedLayoutStatements(partitions: number): string[] {
        "created_at" TIMESTAMPTZ NOT NULL DEFAULT NOW(),
        "position" BIGINT NOT NULL DEFAULT nextval('"${STAGING_SEQUENCE}"'),
        "transaction_id" XID8 NOT NULL DEFAULT pg_current_xact_id(),
-       CONSTRAINT "${stagingName(VERSION_POSITIVE_CONSTRAINT)}" CHECK ("version" > 0)
+       "command_id" VARCHAR(255),
+       "command_fingerprint" VARCHAR(64),
+       "command_last_version" INTEGER,
+       CONSTRAINT "${stagingName(VERSION_POSITIVE_CONSTRAINT)}" CHECK ("version" > 0),
+       CONSTRAINT "${EVENT_COMMAND_KEY_CHECK}" CHECK (("command_id" IS NULL) = ("command_fingerprint" IS NULL)
+         AND ("command_id" IS NULL) = ("command_last_version" IS NULL))
      ) PARTITION BY HASH ("aggregate_id")`,
   ];
   for (let i = 0; i < partitions; i++) {
@@ -78,12 +92,21 @@ export function partitionedLayoutStatements(partitions: number): string[] {
         `ALTER TABLE "${partition}" ADD CONSTRAINT "${partitionConstraintName(c.name, i)}" ${c.definition}`,
       );
     }
+    statements.push(
+      `CREATE UNIQUE INDEX "${partitionConstraintName(COMMAND_KEY_INDEX.name, i)}" ON "${partition}" ` +
+        COMMAND_KEY_INDEX.definition,
+    );
   }
   for (const c of PARENT_CONSTRAINTS) {
     statements.push(
       `ALTER TABLE "${STAGING_TABLE}" ADD CONSTRAINT "${stagingName(c.name)}" ${c.definition}`,
     );
   }
+  // The parent's index adopts the partitions' equivalent ones rather than building its own.
+  statements.push(
+    `CREATE UNIQUE INDEX "${stagingName(COMMAND_KEY_INDEX.name)}" ON "${STAGING_TABLE}" ` +
+      COMMAND_KEY_INDEX.definition,
+  );
   for (const index of PARENT_INDEXES) {
     statements.push(
       `CREATE INDEX "${stagingName(index.name)}" ON "${STAGING_TABLE}" (${index.columns})`,
