@@ -13,7 +13,10 @@
  *   shares).
  *
  * The numbers are recorded in bench/RESULTS-idempotency.md.
- * `ts-node bench/command-key-costs.ts client|server [--rounds N]`; the server part runs against
+ * With `--existing`, the server part appends to streams that have events instead: plain, keyed,
+ * and keyed without each lookup of the check a keyed append to such a stream makes.
+ *
+ * `ts-node bench/command-key-costs.ts client|server [--existing] [--rounds N]`; the server part runs against
  * DATABASE_URL, else a throwaway embedded server (durability off).
  */
 import 'reflect-metadata';
@@ -23,7 +26,11 @@ import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { createTesseraDataSource } from '../src';
 import { EventSerializer } from '../src/domain/codec/event-serializer';
-import { eventsFingerprint, prepareAppend } from '../src/domain/repository/append-batch';
+import {
+  eventsFingerprint,
+  markBatchCommitted,
+  prepareAppend,
+} from '../src/domain/repository/append-batch';
 import { AppendStatements } from '../src/infrastructure/append/append-statement';
 import type { BoundStatement } from '../src/infrastructure/sql/named-sql';
 import { BankAccount, Owner } from '../examples/bank-account';
@@ -42,11 +49,26 @@ function statements(): AppendStatements {
   return new AppendStatements('"events"', '"snapshots"', '"command_keys"', '"unique_values"');
 }
 
-/** A fresh one-event save of a new account, as the repository builds it. */
-function append(st: AppendStatements, commandId: string | undefined): BoundStatement {
-  const account = BankAccount.open(randomUUID(), owner, 'EUR');
-  return st.build(prepareAppend([account], commandId ? { commandId } : {}, serializer));
+/**
+ * A one-event save as the repository builds it: of a new account, or (`existing`) a deposit to
+ * one of those accounts at version 1, taken in turn.
+ */
+function append(
+  st: AppendStatements,
+  commandId: string | undefined,
+  existing?: readonly string[],
+): BoundStatement {
+  const options = commandId ? { commandId } : {};
+  if (!existing) {
+    const account = BankAccount.open(randomUUID(), owner, 'EUR');
+    return st.build(prepareAppend([account], options, serializer));
+  }
+  const account = BankAccount.open(existing[taken++ % existing.length], owner, 'EUR');
+  markBatchCommitted(prepareAppend([account], {}, serializer));
+  account.deposit(1);
+  return st.build(prepareAppend([account], options, serializer));
 }
+let taken = 0;
 
 function clientSide(): void {
   const st = statements();
@@ -88,7 +110,70 @@ interface Variant {
   readonly params: () => readonly unknown[];
 }
 
-async function serverSide(): Promise<void> {
+/** Appends that open new streams: plain, keyed, and keyed as before CommandKeysOnEvents. */
+function newStreamVariants(st: AppendStatements): Record<string, Variant> {
+  const plain = append(st, undefined).sql.text;
+  const keyed = append(st, 'k').sql.text;
+  // The keyed parameters: $1 command id, $2 aggregate id, $3 type, $4 event id, $5 event type,
+  // $6 version, $7 payload, $8 metadata, $9 fingerprint, $10 last version.
+  const keyedParams = (): readonly unknown[] => append(st, randomUUID()).params;
+  // The append as it was before CommandKeysOnEvents: the plain insert, then a command_keys row.
+  const keyRow = (table: string): string =>
+    'WITH w0 AS (INSERT INTO "events" (id, aggregate_id, aggregate_type, event_type, version, ' +
+    'payload, metadata) VALUES ($3::uuid, $1::uuid, $2, $4, $5::int, $6::jsonb, $7::jsonb) ' +
+    `RETURNING 1) INSERT INTO "${table}" (aggregate_id, command_id, fingerprint, first_version, ` +
+    'last_version) VALUES ($1::uuid, $8, $9, $10::int, $10::int)';
+  const keyRowParams = (): readonly unknown[] => {
+    const p = keyedParams();
+    return [p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[0], p[8], p[9]];
+  };
+  return {
+    plain: { text: plain, params: () => append(st, undefined).params },
+    keyed: { text: keyed, params: keyedParams },
+    'command_keys row': { text: keyRow('command_keys'), params: keyRowParams },
+    'command_keys row, no index': { text: keyRow('keys_no_index'), params: keyRowParams },
+  };
+}
+
+/**
+ * Deposits to accounts at version 1 (rows inserted here, enough for every execution): plain,
+ * keyed, and keyed with each of the check's two lookups (the stream's version 1, command_keys)
+ * taken out, then both (what is left is the command-key index entry).
+ */
+async function existingVariants(
+  client: Client,
+  st: AppendStatements,
+): Promise<Record<string, Variant>> {
+  const ids = Array.from({ length: 200_000 }, () => randomUUID());
+  await client.query(
+    'INSERT INTO events (aggregate_id, aggregate_type, event_type, version, payload, metadata) ' +
+      "SELECT unnest($1::uuid[]), 'BankAccount', 'BankAccount.AccountOpened', 1, '{}', '{}'",
+    [ids],
+  );
+  await client.query('VACUUM ANALYZE events');
+  const keyed = append(st, 'k', ids).sql.text;
+  const withoutVersionOne = keyed.replace(
+    /f\.version = 1 AND f\.command_id = \$1::varchar/,
+    'false',
+  );
+  const withoutKeyTable = keyed.replace(/k\.command_id = \$1::varchar/, 'false');
+  const keyedParams = (): readonly unknown[] => append(st, randomUUID(), ids).params;
+  return {
+    plain: {
+      text: append(st, undefined, ids).sql.text,
+      params: () => append(st, undefined, ids).params,
+    },
+    keyed: { text: keyed, params: keyedParams },
+    'keyed, no version-1 lookup': { text: withoutVersionOne, params: keyedParams },
+    'keyed, no command_keys lookup': { text: withoutKeyTable, params: keyedParams },
+    'keyed, index entry only': {
+      text: withoutKeyTable.replace(/f\.version = 1 AND f\.command_id = \$1::varchar/, 'false'),
+      params: keyedParams,
+    },
+  };
+}
+
+async function serverSide(existing: boolean): Promise<void> {
   const server = await startLocalPostgres();
   const scratch = await createScratchDatabase(server.url, 'tessera_bench_key_costs');
   const dataSource = createTesseraDataSource({ url: scratch.url, poolSize: 1 });
@@ -100,27 +185,7 @@ async function serverSide(): Promise<void> {
     await client.connect();
     await client.query('CREATE TABLE keys_no_index (LIKE command_keys INCLUDING DEFAULTS)');
     const st = statements();
-    const plain = append(st, undefined).sql.text;
-    const keyed = append(st, 'k').sql.text;
-    // The keyed parameters: $1 command id, $2 aggregate id, $3 type, $4 event id, $5 event type,
-    // $6 version, $7 payload, $8 metadata, $9 fingerprint, $10 first version.
-    const keyedParams = (): readonly unknown[] => append(st, randomUUID()).params;
-    // The append as it was before CommandKeysOnEvents: the plain insert, then a command_keys row.
-    const keyRow = (table: string): string =>
-      'WITH w0 AS (INSERT INTO "events" (id, aggregate_id, aggregate_type, event_type, version, ' +
-      'payload, metadata) VALUES ($3::uuid, $1::uuid, $2, $4, $5::int, $6::jsonb, $7::jsonb) ' +
-      `RETURNING 1) INSERT INTO "${table}" (aggregate_id, command_id, fingerprint, first_version, ` +
-      'last_version) VALUES ($1::uuid, $8, $9, $10::int, $10::int)';
-    const keyRowParams = (): readonly unknown[] => {
-      const p = keyedParams();
-      return [p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[0], p[8], p[9]];
-    };
-    const variants: Record<string, Variant> = {
-      plain: { text: plain, params: () => append(st, undefined).params },
-      keyed: { text: keyed, params: keyedParams },
-      'command_keys row': { text: keyRow('command_keys'), params: keyRowParams },
-      'command_keys row, no index': { text: keyRow('keys_no_index'), params: keyRowParams },
-    };
+    const variants = existing ? await existingVariants(client, st) : newStreamVariants(st);
     const names = Object.keys(variants);
     const { pid } = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0];
     const backendNs = (): number =>
@@ -166,9 +231,10 @@ async function serverSide(): Promise<void> {
   }
 }
 
-(process.argv.includes('server') ? serverSide() : Promise.resolve(clientSide())).catch(
-  (error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  },
-);
+(process.argv.includes('server')
+  ? serverSide(process.argv.includes('--existing'))
+  : Promise.resolve(clientSide())
+).catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
