@@ -8,6 +8,7 @@ import type { ServerInfo } from './machine-info';
 import { runPgbench } from './pgbench-ceiling';
 import { postmasterPid } from './process-cpu';
 import { renderProfile, summarizeProfile } from './profile-summary';
+import { interleavedCommandIds } from './interleaved-command-ids';
 import { formatOps } from './report-table';
 import { ResultSet } from './result-set';
 import { runChild } from './run-child';
@@ -23,6 +24,8 @@ export interface ConfigurationRun {
   readonly results: ResultSet;
   /** Rendered CPU profiles (markdown), when asked for. */
   readonly profiles: readonly string[];
+  /** bench/idempotency.ts's table on this server, when a scenario has the keyed contender. */
+  readonly interleavedCommandIds?: string;
   readonly minutes: number;
 }
 
@@ -116,6 +119,16 @@ export async function runConfiguration(
       }
     }
 
+    let interleaved: string | undefined;
+    if (scenarios.some((s) => s.contenders.includes('tessera-keyed'))) {
+      log(`${configuration.id}: command ids, interleaved (bench/idempotency.ts)`);
+      try {
+        interleaved = await interleavedCommandIds(server.url);
+      } catch (error) {
+        log(`${configuration.id}: interleaved command ids FAILED: ${(error as Error).message}`);
+      }
+    }
+
     const profiles: string[] = [];
     if (options.profileDir) {
       await mkdir(options.profileDir, { recursive: true });
@@ -148,6 +161,7 @@ export async function runConfiguration(
       scenarios,
       results,
       profiles,
+      interleavedCommandIds: interleaved,
       minutes: (Date.now() - started) / 60_000,
     };
   } finally {

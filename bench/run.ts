@@ -169,7 +169,17 @@ function section(run: ConfigurationRun): ConfigurationSection {
     spreadTable: renderSpreadTable(scenarios, results),
     cpuTable: renderCpuTable(scenarios, results),
     duplicateIndexTable: renderDuplicateIndexTable(scenarios, results),
-    commandIdTable: renderCommandIdTable(scenarios, results),
+    commandIdTable:
+      [
+        renderCommandIdTable(scenarios, results),
+        run.interleavedCommandIds &&
+          'Interleaved append by append in one process (`npm run bench:idempotency` on this ' +
+            'server), the measurement the target is read from (the rounds above run each contender ' +
+            'in its own process, minutes apart):\n\n' +
+            run.interleavedCommandIds,
+      ]
+        .filter((part): part is string => typeof part === 'string')
+        .join('\n\n') || undefined,
     loadTable: renderLoadTable(scenarios, results),
     profiles: run.profiles,
   };
