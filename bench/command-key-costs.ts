@@ -184,6 +184,9 @@ async function serverSide(existing: boolean): Promise<void> {
     await dataSource.destroy();
     await client.connect();
     await client.query('CREATE TABLE keys_no_index (LIKE command_keys INCLUDING DEFAULTS)');
+    // The command_keys row variants reproduce the append before CommandKeysOnEvents, when the
+    // table took inserts without a guard.
+    await client.query('DROP TRIGGER trg_command_keys_insert_guard ON command_keys');
     const st = statements();
     const variants = existing ? await existingVariants(client, st) : newStreamVariants(st);
     const names = Object.keys(variants);

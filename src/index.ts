@@ -60,6 +60,7 @@ export {
   CreatePersonalDataKeys1732500040000,
   LeanArchivedStreamGuard1732500050000,
   CommandKeysOnEvents1732500060000,
+  CommandKeyIndex1732500061000,
 } from './migrations';
 export { CDC_ROLE } from './migrations/1732500003000-CreatePublication';
 export {

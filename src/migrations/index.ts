@@ -12,6 +12,7 @@ import { CreateEventsArchive1732500030000 } from './1732500030000-CreateEventsAr
 import { CreatePersonalDataKeys1732500040000 } from './1732500040000-CreatePersonalDataKeys';
 import { LeanArchivedStreamGuard1732500050000 } from './1732500050000-LeanArchivedStreamGuard';
 import { CommandKeysOnEvents1732500060000 } from './1732500060000-CommandKeysOnEvents';
+import { CommandKeyIndex1732500061000 } from './1732500061000-CommandKeyIndex';
 
 export {
   CreateEventsTable1732500000000,
@@ -27,6 +28,7 @@ export {
   CreatePersonalDataKeys1732500040000,
   LeanArchivedStreamGuard1732500050000,
   CommandKeysOnEvents1732500060000,
+  CommandKeyIndex1732500061000,
 };
 
 /**
@@ -49,4 +51,5 @@ export const TESSERA_MIGRATIONS: Array<new () => MigrationInterface> = [
   CreatePersonalDataKeys1732500040000,
   LeanArchivedStreamGuard1732500050000,
   CommandKeysOnEvents1732500060000,
+  CommandKeyIndex1732500061000,
 ];

@@ -5,6 +5,7 @@ import { BankAccount, Owner } from '../../examples/bank-account';
 import { CommandIdReusedError, EventRepository } from '../../src';
 import { EventArchiver } from '../../src/infrastructure/archive/event-archiver';
 import { EventsPartitioner } from '../../src/infrastructure/partitioning/events-partitioner';
+import { LEGACY_COMMAND_KEY_WRITE } from '../../src/migrations/1732500060000-CommandKeysOnEvents';
 import { useScratchDatabase } from '../change-feed/support/scratch-database';
 
 const ada = new Owner('Ada Lovelace', 'ada@example.com');
@@ -165,13 +166,13 @@ describe('command keys on event rows', function () {
       const id = await accountWithKeyedDeposit(repository, 'legacy-deposit');
       // What a database migrated before CommandKeysOnEvents holds: the key in command_keys only.
       await db.dataSource.transaction(async (manager) => {
+        await manager.query(`SELECT set_config('tessera.allow_event_mutation', 'on', true)`);
         await manager.query(
           'INSERT INTO command_keys (aggregate_id, command_id, fingerprint, first_version, last_version) ' +
             'SELECT aggregate_id, command_id, command_fingerprint, version, command_last_version ' +
             'FROM events WHERE aggregate_id = $1 AND command_id IS NOT NULL',
           [id],
         );
-        await manager.query(`SELECT set_config('tessera.allow_event_mutation', 'on', true)`);
         await manager.query(
           'UPDATE events SET command_id = NULL, command_fingerprint = NULL, ' +
             'command_last_version = NULL WHERE aggregate_id = $1',
@@ -187,6 +188,28 @@ describe('command keys on event rows', function () {
         await refusal(repository.save(large, { commandId: 'legacy-deposit' })),
       ).to.be.instanceOf(CommandIdReusedError);
       expect(await storedRows(db.dataSource, id), 'nothing written').to.equal(rows);
+    });
+
+    it('refuses a keyed save of a release from before the migration, writing nothing', async () => {
+      const repository = new EventRepository(db.dataSource);
+      const id = await accountWithKeyedDeposit(repository, 'rolling-deploy');
+      // What an instance still on the previous release sends for the same command's retry: the
+      // events and a command_keys row in one statement, blind to the key on the event row.
+      const refused = await refusal(
+        db.dataSource.query(
+          'WITH w0 AS (INSERT INTO events (aggregate_id, aggregate_type, event_type, version, ' +
+            "payload, metadata) VALUES ($1, 'BankAccount', 'BankAccount.MoneyDeposited', 4, " +
+            `'{"amount":25}', '{"schemaVersion":1,"occurredAt":"2026-12-03T00:00:00.000Z"}') ` +
+            'RETURNING 1) INSERT INTO command_keys (aggregate_id, command_id, fingerprint, ' +
+            "first_version, last_version) VALUES ($1, 'rolling-deploy', 'f', 4, 4)",
+          [id],
+        ),
+      );
+      expect((refused as { driverError?: { code?: string } }).driverError?.code).to.equal(
+        LEGACY_COMMAND_KEY_WRITE,
+      );
+      expect(await storedRows(db.dataSource, id), 'nothing written').to.equal(3);
+      expect((await repository.load(BankAccount, id)).balance).to.equal(30);
     });
 
     it('answers a keyed save of more than 64 events (the array form) as a replay', async () => {
@@ -212,7 +235,8 @@ describe('command keys on event rows', function () {
       const onEvents = await db.dataSource.query<unknown[]>(
         'SELECT 1 FROM events WHERE command_id IS NOT NULL',
       );
-      await db.dataSource.undoLastMigration();
+      await db.dataSource.undoLastMigration(); // CommandKeyIndex
+      await db.dataSource.undoLastMigration(); // CommandKeysOnEvents
       const [{ n }] = await db.dataSource.query<{ n: number }[]>(
         'SELECT count(*)::int AS n FROM command_keys',
       );
@@ -254,6 +278,7 @@ describe('command keys on event rows', function () {
     it('adds the key columns and per-partition indexes to a table partitioned before them', async () => {
       const repository = new EventRepository(db.dataSource);
       // Back to the schema before CommandKeysOnEvents, on the partitioned table, then forward.
+      await db.dataSource.undoLastMigration();
       await db.dataSource.undoLastMigration();
       const columns = await db.dataSource.query<unknown[]>(
         "SELECT 1 FROM information_schema.columns WHERE table_name = 'events' AND column_name = 'command_id'",

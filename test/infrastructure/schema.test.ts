@@ -28,7 +28,7 @@ type ExpectedColumn = Pick<ColumnRow, 'data_type' | 'udt_name' | 'column_default
 };
 
 // ADR-0005's columns plus position/transaction_id, which the change feed needs, and the command
-// key a keyed save writes on its last event per stream (CommandKeysOnEvents1732500060000).
+// key a keyed save writes on its first event per stream (CommandKeysOnEvents1732500060000).
 const EXPECTED_COLUMNS: Record<string, ExpectedColumn> = {
   id: { data_type: 'uuid', udt_name: 'uuid', column_default: 'gen_random_uuid()' },
   aggregate_id: { data_type: 'uuid', udt_name: 'uuid', column_default: null },
