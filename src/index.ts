@@ -61,6 +61,7 @@ export {
   LeanArchivedStreamGuard1732500050000,
   CommandKeysOnEvents1732500060000,
   CommandKeyIndex1732500061000,
+  RoleGrants1732500062000,
 } from './migrations';
 export { CDC_ROLE } from './migrations/1732500003000-CreatePublication';
 export {

@@ -13,6 +13,7 @@ import { CreatePersonalDataKeys1732500040000 } from './1732500040000-CreatePerso
 import { LeanArchivedStreamGuard1732500050000 } from './1732500050000-LeanArchivedStreamGuard';
 import { CommandKeysOnEvents1732500060000 } from './1732500060000-CommandKeysOnEvents';
 import { CommandKeyIndex1732500061000 } from './1732500061000-CommandKeyIndex';
+import { RoleGrants1732500062000 } from './1732500062000-RoleGrants';
 
 export {
   CreateEventsTable1732500000000,
@@ -29,6 +30,7 @@ export {
   LeanArchivedStreamGuard1732500050000,
   CommandKeysOnEvents1732500060000,
   CommandKeyIndex1732500061000,
+  RoleGrants1732500062000,
 };
 
 /**
@@ -52,4 +54,5 @@ export const TESSERA_MIGRATIONS: Array<new () => MigrationInterface> = [
   LeanArchivedStreamGuard1732500050000,
   CommandKeysOnEvents1732500060000,
   CommandKeyIndex1732500061000,
+  RoleGrants1732500062000,
 ];
