@@ -78,7 +78,9 @@ export function sealBatch(
           : stream.fingerprint,
     };
   });
-  return { ...batch, streams, rows: streams.flatMap((s) => s.rows) };
+  const rows: PendingRow[] = [];
+  for (const stream of streams) rows.push(...stream.rows);
+  return { ...batch, streams, rows };
 }
 
 /** The event instances of a stream's rows, in order (the rows were made from them). */
