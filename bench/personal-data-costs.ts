@@ -15,9 +15,14 @@
  *   with its keys guard and without it (what the guard and the larger payload cost on the wire
  *   and on the server), each sent on a client of its own, with the plan cache's counts
  *   (`pg_prepared_statements`) printed after.
+ *
+ * Then the append's steps (raise, batch, subjects, sealing, statement, send), timed one by one
+ * with the plain and the personal append alternating op by op: slices of one variant run in
+ * bursts, which a busy machine's fsync latency moves by more than the parts measured.
  */
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { createTesseraDataSource, EnvironmentMasterKey, EventRepository } from '../src';
@@ -31,6 +36,7 @@ import { PersonalDataKeys } from '../src/infrastructure/personal-data/personal-d
 import { createScratchDatabase, startLocalPostgres } from '../support/local-postgres';
 import { costTable, timeSlice, type Timing, type Variant } from './in-place-costs';
 import { BenchCustomer, type ContactVariant } from './bench-customer';
+import { median } from './median';
 import { postmasterPid } from './process-cpu';
 
 const SLICE = 300;
@@ -41,6 +47,71 @@ function customer(variant: ContactVariant, subject: string, i: number): BenchCus
   const c = new BenchCustomer(randomUUID());
   c.change(variant, subject, i);
   return c;
+}
+
+/** The step names of {@link steps}, in the order a save takes them. */
+const STEPS = ['raise', 'batch', 'subjects', 'seal', 'statement', 'send'] as const;
+const STEP_OPS = 6000;
+
+/**
+ * The steps of an append of each event, timed around each step, the plain and the personal
+ * append alternating op by op (each on its own pg client): the finest split, and the one least
+ * moved by a busy machine's I/O, which slices of one variant take in bursts. Medians in µs.
+ */
+async function steps(
+  statements: AppendStatements,
+  keys: ReadonlyMap<string, DataKey>,
+  subjects: readonly string[],
+  plainClient: Client,
+  personalClient: Client,
+): Promise<string> {
+  const times = new Map<string, number[]>();
+  const record = (name: string, ms: number): void => {
+    const list = times.get(name) ?? [];
+    if (list.length === 0) times.set(name, list);
+    list.push(ms * 1000);
+  };
+  for (let i = 0; i < STEP_OPS + 1000; i++) {
+    const order: ContactVariant[] = i % 2 === 0 ? ['plain', 'personal'] : ['personal', 'plain'];
+    for (const variant of order) {
+      const at = [performance.now()];
+      const c = customer(variant, subjects[i % subjects.length], i);
+      at.push(performance.now());
+      let batch = prepareAppend([c], {}, serializer);
+      at.push(performance.now());
+      const bySubject = batchSubjects(batch);
+      at.push(performance.now());
+      if (variant === 'personal') {
+        const used = new Map<string, DataKey>();
+        for (const subject of bySubject.values()) used.set(subject, keys.get(subject)!);
+        const sealed = sealBatch(batch, bySubject, used, nonces);
+        for (const row of sealed.rows) serializer.assertPayloadSize(row.eventType, row.payloadJson);
+        batch = { ...sealed, requiredKeys: [...used.values()].map((k) => k.keyId) };
+      }
+      at.push(performance.now());
+      const { sql, params } = statements.build(batch);
+      at.push(performance.now());
+      const client = variant === 'plain' ? plainClient : personalClient;
+      await client.query({ text: sql.text, name: sql.name, values: [...params] });
+      at.push(performance.now());
+      // The first thousand warm every path up.
+      if (i < 1000) continue;
+      STEPS.forEach((step, k) => record(`${variant} ${step}`, at[k + 1] - at[k]));
+      record(`${variant} total`, at[at.length - 1] - at[0]);
+    }
+  }
+  const cell = (variant: ContactVariant, step: string): number =>
+    median(times.get(`${variant} ${step}`)!);
+  return [
+    `### The append's steps, plain and personal alternating, median of ${STEP_OPS} each (µs)`,
+    '',
+    '| step | plain | personal | difference |',
+    '| --- | ---: | ---: | ---: |',
+    ...[...STEPS, 'total'].map((step) => {
+      const [plain, personal] = [cell('plain', step), cell('personal', step)];
+      return `| ${step} | ${plain.toFixed(1)} | ${personal.toFixed(1)} | ${(personal - plain).toFixed(1)} |`;
+    }),
+  ].join('\n');
 }
 
 async function main(): Promise<void> {
@@ -150,6 +221,7 @@ async function main(): Promise<void> {
         1,
       ),
     );
+    console.log(`\n${await steps(statements, keys, subjects, unguardedClient, clients.guarded)}`);
     for (const [label, c] of [
       ['plain', clients.plain],
       ['guarded', clients.guarded],
