@@ -11,68 +11,14 @@
 import 'reflect-metadata';
 import { createDecipheriv, createSecretKey, randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { IsEmail, IsString } from 'class-validator';
-import {
-  Aggregate,
-  AggregateRoot,
-  Apply,
-  createTesseraDataSource,
-  DataSubject,
-  DomainEvent,
-  EnvironmentMasterKey,
-  EventRepository,
-  PersonalData,
-} from '../src';
+import { createTesseraDataSource, EnvironmentMasterKey, EventRepository } from '../src';
 import { dataKey } from '../src/domain/personal-data/data-key';
 import { openValue, sealValue } from '../src/domain/personal-data/sealed-value';
 import { createScratchDatabase, startLocalPostgres } from '../support/local-postgres';
+import { BenchCustomer, type ContactVariant } from './bench-customer';
 import { median } from './median';
 
-@DomainEvent('Bench.PlainContactChanged')
-class PlainContactChanged {
-  @IsString() readonly customerId: string;
-  @IsString() readonly name: string;
-  @IsEmail() readonly email: string;
-  constructor(customerId: string, name: string, email: string) {
-    this.customerId = customerId;
-    this.name = name;
-    this.email = email;
-  }
-}
-
-@DomainEvent('Bench.PersonalContactChanged')
-class PersonalContactChanged {
-  @DataSubject() @IsString() readonly customerId: string;
-  @PersonalData() @IsString() readonly name: string;
-  @PersonalData() @IsEmail() readonly email: string;
-  constructor(customerId: string, name: string, email: string) {
-    this.customerId = customerId;
-    this.name = name;
-    this.email = email;
-  }
-}
-
-type Variant = 'plain' | 'personal';
-
-@Aggregate('Bench.Customer')
-class BenchCustomer extends AggregateRoot {
-  email = '';
-  change(variant: Variant, customerId: string, i: number): void {
-    const name = `Customer ${i}`;
-    const email = `customer.${i}@example.com`;
-    this.raise(
-      variant === 'plain'
-        ? new PlainContactChanged(customerId, name, email)
-        : new PersonalContactChanged(customerId, name, email),
-    );
-  }
-  @Apply(PlainContactChanged) protected onPlain(e: PlainContactChanged): void {
-    this.email = e.email;
-  }
-  @Apply(PersonalContactChanged) protected onPersonal(e: PersonalContactChanged): void {
-    this.email = e.email;
-  }
-}
+type Variant = ContactVariant;
 
 const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 3 : 7;

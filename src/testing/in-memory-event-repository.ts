@@ -37,6 +37,7 @@ import {
 import { NOTHING_SAVED, type SaveResult } from '../domain/repository/save-result';
 import { attemptedStreams } from '../domain/repository/append-batch';
 import { batchSubjects, sealBatch } from '../domain/repository/seal-batch';
+import { Nonces } from '../domain/personal-data/nonces';
 import { revealPayload } from '../domain/personal-data/reveal-payload';
 import { InMemoryDataKeys } from './in-memory-data-keys';
 
@@ -90,6 +91,7 @@ export class InMemoryEventRepository implements AggregateRepository {
   readonly #uniqueValues = new Map<string, string>();
   #loseNextAcknowledgement = false;
   readonly #personalKeys = new InMemoryDataKeys();
+  readonly #nonces = new Nonces();
 
   constructor(options: InMemoryEventRepositoryOptions = {}) {
     this.#serializer = options.serializer ?? new EventSerializer();
@@ -113,6 +115,7 @@ export class InMemoryEventRepository implements AggregateRepository {
         prepared,
         subjects,
         this.#personalKeys.forSubjects(subjects.values()),
+        this.#nonces,
       );
       for (const row of batch.rows)
         this.#serializer.assertPayloadSize(row.eventType, row.payloadJson);

@@ -91,11 +91,20 @@ describe('EventRepository append statements (one per layout of streams)', () => 
       claims: fc.boolean(),
       releases: fc.boolean(),
       unchanged: fc.boolean(),
+      // Keys the append requires (personal data sealed with cached keys): none, one or several.
+      requiredKeys: fc.integer({ min: 0, max: 3 }),
     });
     const big = { committed: 0, fresh: 40 };
     fc.assert(
       fc.property(fc.array(shape, { minLength: 1, maxLength: 24 }), (shapes) => {
-        const cached = new AppendStatements('events', 'snapshots', 'command_keys', 'unique_values');
+        const tables = [
+          'events',
+          'snapshots',
+          'command_keys',
+          'unique_values',
+          'personal_data_keys',
+        ] as const;
+        const cached = new AppendStatements(...tables);
         for (const s of shapes) {
           const accounts = s.streams.map(({ committed, fresh }) => {
             const a = BankAccount.open(randomUUID(), ada, 'EUR');
@@ -116,13 +125,11 @@ describe('EventRepository append statements (one per layout of streams)', () => 
             ...(s.releases ? { release: [{ scope: 'email', value: 'x', aggregateId: id }] } : {}),
             ...(s.unchanged ? { unchanged: [{ aggregateId: randomUUID(), version: 3 }] } : {}),
           };
-          const batch = prepareAppend(accounts, options, serializer);
-          const fresh = new AppendStatements(
-            'events',
-            'snapshots',
-            'command_keys',
-            'unique_values',
-          );
+          const batch = {
+            ...prepareAppend(accounts, options, serializer),
+            requiredKeys: Array.from({ length: s.requiredKeys }, () => randomUUID()),
+          };
+          const fresh = new AppendStatements(...tables);
           const expected = fresh.build(batch);
           const actual = cached.build(batch);
           expect(actual.sql.text).to.equal(expected.sql.text);
@@ -143,12 +150,14 @@ describe('EventRepository append statements (one per layout of streams)', () => 
                 claims: false,
                 releases: false,
                 unchanged: false,
+                requiredKeys: 0,
               },
               {
                 streams: [big, big, { committed: 0, fresh: 1 }],
                 keyed: true,
                 claims: false,
                 releases: false,
+                requiredKeys: 1,
               },
             ],
           ],

@@ -3,9 +3,10 @@ import fc from 'fast-check';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { dataKey, type DataKey } from '../../src/domain/personal-data/data-key';
 import { sealValue } from '../../src/domain/personal-data/sealed-value';
-import { PersonalDataDecryptionError } from '../../src';
+import { EnvironmentMasterKey, FORGOTTEN_VALUE, PersonalDataDecryptionError } from '../../src';
 import { DataKeyCache } from '../../src/infrastructure/personal-data/data-key-cache';
 import { OpenedValueCache } from '../../src/infrastructure/personal-data/opened-value-cache';
+import { PayloadRevealer } from '../../src/infrastructure/personal-data/payload-revealer';
 import { PersonalDataKeys } from '../../src/infrastructure/personal-data/personal-data-keys';
 
 function newKey(subjectId: string = randomUUID()): DataKey {
@@ -134,6 +135,51 @@ describe('personal data caches', () => {
       expect(() => pd.open(dataKey(key.keyId, key.subjectId, randomBytes(32)), sealed)).to.throw(
         PersonalDataDecryptionError,
       );
+    });
+  });
+
+  describe('PayloadRevealer', () => {
+    it('opens the values prepare found, in place, and walks a payload it did not prepare', async () => {
+      const masterKey = new EnvironmentMasterKey({ key: randomBytes(32).toString('base64') });
+      const ada = newKey('ada');
+      // Bob's key is not in the table any more: his values read as the placeholder.
+      const bob = newKey('bob');
+      const row = {
+        subject_id: 'ada',
+        key_id: ada.keyId,
+        wrapped_key: await masterKey.wrap(ada.key),
+        master_key_id: masterKey.masterKeyId,
+      };
+      const asked: unknown[] = [];
+      const revealer = new PayloadRevealer(
+        new PersonalDataKeys('personal_data_keys', masterKey, 10, 10),
+        <R>(statement: { params: readonly unknown[] }) => {
+          asked.push(statement.params[0]);
+          return Promise.resolve([row] as R[]);
+        },
+      );
+      const payload = (): Record<string, unknown> => ({
+        id: 1,
+        name: sealValue(ada, 'Ada'),
+        owner: { email: sealValue(ada, 'ada@example.com'), tags: [sealValue(ada, 't'), 'x'] },
+        friend: sealValue(bob, 'Bob'),
+      });
+      const revealed = {
+        id: 1,
+        name: 'Ada',
+        owner: { email: 'ada@example.com', tags: ['t', 'x'] },
+        friend: FORGOTTEN_VALUE,
+      };
+      const prepared = [payload(), payload()];
+      const plain = { id: 2, note: 'no personal data' };
+      await revealer.prepare([...prepared, plain]);
+      expect(asked).to.have.length(1);
+      expect([...(asked[0] as string[])].sort()).to.deep.equal([ada.keyId, bob.keyId].sort());
+      for (const p of [...prepared, payload()]) expect(revealer.reveal(p)).to.deep.equal(revealed);
+      expect(revealer.reveal(plain)).to.deep.equal({ id: 2, note: 'no personal data' });
+      // Revealed in place, once: a second reveal finds nothing left to open.
+      expect(revealer.reveal(prepared[0])).to.equal(prepared[0]);
+      expect(prepared[0]).to.deep.equal(revealed);
     });
   });
 });

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import {
+  createTesseraDataSource,
   EnvironmentMasterKey,
   EventRepository,
   FORGOTTEN_VALUE,
@@ -94,6 +95,31 @@ describe('EventRepository with personal data', () => {
       expect(await currentKeyIds(ada)).to.deep.equal([await storedKeyId(first.id)]);
     });
 
+    it('run their guarded append on the generic plan PostgreSQL keeps after five executions', async () => {
+      // One connection, so every save goes through the same prepared statements.
+      const dataSource = createTesseraDataSource({ url: db.url, poolSize: 1 });
+      await dataSource.initialize();
+      try {
+        const repo = new EventRepository(dataSource, { personalData: { masterKey } });
+        const ada = randomUUID();
+        for (let i = 0; i <= 8; i++) {
+          const club = new ContractClub(randomUUID());
+          club.join(ada, `Ada ${i}`, 'ada@example.com');
+          // The first save reads (creates) the key; the next eight seal with the cached key.
+          await repo.save(club);
+        }
+        const plans = await dataSource.query<{ generic_plans: string; custom_plans: string }[]>(
+          "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name LIKE 'tessera_%' " +
+            "AND statement LIKE 'INSERT INTO%events%personal_data_keys%'",
+        );
+        expect(plans.map((p) => [Number(p.generic_plans), Number(p.custom_plans)])).to.deep.equal([
+          [3, 5],
+        ]);
+      } finally {
+        await dataSource.destroy();
+      }
+    });
+
     it('after a forget by another process, write nothing under the destroyed key: the save is redone under a new key', async () => {
       const warm = repository();
       const other = repository();
@@ -171,6 +197,9 @@ describe('EventRepository with personal data', () => {
         };
         const error = await run([await storedKeyId(living.id), randomUUID()]);
         expect(isForgottenKeyViolation(error), String(error)).to.equal(true);
+        // One required key (a save of one subject) is asked for by a statement of its own.
+        const alone = await run([randomUUID()]);
+        expect(isForgottenKeyViolation(alone), String(alone)).to.equal(true);
         expect(await repo.readStream(club.id)).to.have.length(0);
         expect(await run([await storedKeyId(living.id)])).to.equal(undefined);
         expect(await repo.readStream(club.id)).to.have.length(events);

@@ -19,16 +19,25 @@ export function setSubjectResolver(type: object, resolver: (event: object) => un
 
 const NONE: ReadonlySet<string> = new Set();
 
-/** The personal properties of a class, its base classes' included. */
+/**
+ * The personal properties of a class, its base classes' included. Asked on every save and load
+ * of an event: when one class of the chain declares them all (the usual case), its own set is
+ * returned as it is, read-only, instead of a copy.
+ */
 export function personalPropertiesOf(type: unknown): ReadonlySet<string> {
   if (typeof type !== 'function') return NONE;
-  let found: Set<string> | undefined;
+  let only: ReadonlySet<string> | undefined;
+  let merged: Set<string> | undefined;
   for (let t: unknown = type; typeof t === 'function' && t !== Object;) {
     const own = personalProperties.get(t);
-    if (own) for (const p of own) (found ??= new Set()).add(p);
+    if (own && only === undefined) only = own;
+    else if (own) {
+      merged ??= new Set(only);
+      for (const p of own) merged.add(p);
+    }
     t = Object.getPrototypeOf(t);
   }
-  return found ?? NONE;
+  return merged ?? only ?? NONE;
 }
 
 /** The resolver of a class's data subject, its base classes' included. */

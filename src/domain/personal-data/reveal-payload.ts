@@ -2,8 +2,18 @@ import type { DataKey } from './data-key';
 import { FORGOTTEN_VALUE } from './forgotten-value';
 import { isSealedValue, openValue, type SealedValue } from './sealed-value';
 
-/** Adds the key ids of every sealed value in a stored payload to `into`. */
-export function collectKeyIds(payload: unknown, into: Set<string>): void {
+/** Where a sealed value sits in a stored payload: the object (or array) holding it, and how. */
+export interface SealedSpot {
+  readonly owner: Record<string, unknown>;
+  readonly name: string;
+  readonly sealed: SealedValue;
+}
+
+/**
+ * Adds the key ids of every sealed value in a stored payload to `into`, and, with `spots`, where
+ * each sealed value below the payload's top sits (so it can be replaced without a second walk).
+ */
+export function collectKeyIds(payload: unknown, into: Set<string>, spots?: SealedSpot[]): void {
   if (payload === null || typeof payload !== 'object') return;
   if (isSealedValue(payload)) {
     into.add(payload.$pd);
@@ -12,7 +22,11 @@ export function collectKeyIds(payload: unknown, into: Set<string>): void {
   const record = payload as Record<string, unknown>;
   for (const name in record) {
     const value = record[name];
-    if (value !== null && typeof value === 'object') collectKeyIds(value, into);
+    if (value === null || typeof value !== 'object') continue;
+    if (spots !== undefined && isSealedValue(value)) {
+      into.add(value.$pd);
+      spots.push({ owner: record, name, sealed: value });
+    } else collectKeyIds(value, into, spots);
   }
 }
 

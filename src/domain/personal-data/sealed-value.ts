@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { PersonalDataDecryptionError } from '../errors/personal-data-decryption-error';
 import type { DataKey } from './data-key';
+import { NONCE_BYTES } from './nonces';
 
 /**
  * How a personal value is stored in a payload: the id of the key that encrypted it, the nonce,
@@ -24,14 +25,24 @@ export function isSealedValue(value: unknown): value is SealedValue {
   );
 }
 
-/** Encrypts one value with a fresh nonce; the key id is bound in as associated data. */
-export function sealValue(key: DataKey, value: unknown): SealedValue {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key.secret, iv);
+/**
+ * Encrypts one value under `nonce`, which must never have been used before (a fresh random one
+ * by default; a save takes them from its repository's {@link Nonces}); the key id is bound in as
+ * associated data.
+ */
+export function sealValue(
+  key: DataKey,
+  value: unknown,
+  nonce: Buffer = randomBytes(NONCE_BYTES),
+): SealedValue {
+  if (nonce.length !== NONCE_BYTES) throw new RangeError(`a nonce is ${NONCE_BYTES} bytes`);
+  const cipher = createCipheriv('aes-256-gcm', key.secret, nonce);
   cipher.setAAD(key.aad);
   const text = cipher.update(JSON.stringify(value), 'utf8');
-  const ct = Buffer.concat([text, cipher.final(), cipher.getAuthTag()]);
-  return { $pd: key.keyId, iv: iv.toString('base64'), ct: ct.toString('base64') };
+  // GCM's final() writes nothing: the ciphertext is whole after update().
+  cipher.final();
+  const ct = Buffer.concat([text, cipher.getAuthTag()]);
+  return { $pd: key.keyId, iv: nonce.toString('base64'), ct: ct.toString('base64') };
 }
 
 /** Decrypts a value sealed with `key`; a value that does not authenticate throws. */

@@ -1,6 +1,7 @@
 import type { AppendBatch, PendingRow, PendingStream } from './append-batch';
 import { eventsFingerprint } from './append-batch';
 import type { DataKey } from '../personal-data/data-key';
+import type { Nonces } from '../personal-data/nonces';
 import { personalPropertiesOf, subjectResolverOf } from '../personal-data/personal-data-metadata';
 import { fingerprintValue, sealValue } from '../personal-data/sealed-value';
 import { handledEventClasses } from '../model/apply.decorator';
@@ -28,14 +29,16 @@ export function batchSubjects(batch: AppendBatch): BatchSubjects {
 }
 
 /**
- * The batch with every personal value encrypted with its subject's key (rows re-serialized),
- * command-id fingerprints taken over keyed hashes of those values instead of the values, and no
- * snapshot of an aggregate whose state may hold personal data (it would hold it in plain text).
+ * The batch with every personal value encrypted with its subject's key, under a nonce from
+ * `nonces` (rows re-serialized), command-id fingerprints taken over keyed hashes of those values
+ * instead of the values, and no snapshot of an aggregate whose state may hold personal data (it
+ * would hold it in plain text).
  */
 export function sealBatch(
   batch: AppendBatch,
   subjects: BatchSubjects,
   keys: ReadonlyMap<string, DataKey>,
+  nonces: Nonces,
 ): AppendBatch {
   const streams = batch.streams.map((stream): PendingStream => {
     const events = eventsOf(stream);
@@ -57,7 +60,7 @@ export function sealBatch(
         fingerprintRows.push({ eventType: row.eventType, payloadJson: JSON.stringify(form) });
       }
       const payload = replacePersonal(events[i], JSON.parse(row.payloadJson), (v) =>
-        sealValue(key, v),
+        sealValue(key, v, nonces.next()),
       );
       return { ...row, payloadJson: JSON.stringify(payload) };
     });
@@ -75,7 +78,9 @@ export function sealBatch(
           : stream.fingerprint,
     };
   });
-  return { ...batch, streams, rows: streams.flatMap((s) => s.rows) };
+  const rows: PendingRow[] = [];
+  for (const stream of streams) rows.push(...stream.rows);
+  return { ...batch, streams, rows };
 }
 
 /** The event instances of a stream's rows, in order (the rows were made from them). */

@@ -283,13 +283,21 @@ export class AppendStatements {
    * `payload` unchanged when every key of `batch.requiredKeys` is still in the keys table, else
    * NULL, which fails the statement with a NOT NULL violation on `payload` (not `version`, so it
    * is not taken for a conflict): a save sealed with a cached key `forget` destroyed since
-   * writes nothing and is redone with a fresh key read. Uncorrelated, so evaluated once.
+   * writes nothing and is redone with a fresh key read. Uncorrelated, so evaluated once. The
+   * common save, of one subject, asks for its key by a scalar: the scan of a small keys table
+   * then stops at the row, and no array is compared per row nor counted.
    */
   #keysGuard(batch: AppendBatch, payload: string, p: Placeholders): string {
     const required = batch.requiredKeys ?? [];
     if (required.length === 0) return payload;
     if (this.personalDataKeys === undefined) {
       throw new Error('an append with required keys needs the keys table');
+    }
+    if (required.length === 1) {
+      return (
+        `CASE WHEN EXISTS (SELECT 1 FROM ${this.personalDataKeys} WHERE key_id = ` +
+        `${p.add(required[0])}::uuid) THEN ${payload} END`
+      );
     }
     const ids = p.add(required);
     return (
@@ -366,6 +374,7 @@ function layoutKey(batch: AppendBatch): string {
   if (batch.claims.length > 0) key += '|c';
   if (batch.streams.some((s) => s.snapshot !== undefined)) key += '|s';
   if (batch.unchanged.length > 0) key += '|u';
-  if ((batch.requiredKeys ?? []).length > 0) key += '|p';
+  const required = (batch.requiredKeys ?? []).length;
+  if (required > 0) key += required === 1 ? '|p1' : '|p';
   return key;
 }

@@ -54,6 +54,7 @@ import {
 import { qualifiedTableName } from '../sql/sql-identifier';
 import { PERSONAL_DATA_KEYS_TABLE } from '../../migrations/schema-names';
 import { batchSubjects, sealBatch } from '../../domain/repository/seal-batch';
+import { Nonces } from '../../domain/personal-data/nonces';
 import { PersonalDataNotConfiguredError } from '../../domain/errors/personal-data-not-configured-error';
 import { PersonalDataKeys, type RunStatement } from '../personal-data/personal-data-keys';
 import type { PersonalDataOptions } from '../personal-data/personal-data-options';
@@ -146,6 +147,8 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
   readonly #archivedStreams: 'load' | 'fail';
   readonly #inFlight = new SavesInFlight();
   readonly #personalKeys: PersonalDataKeys;
+  /** The nonces of the values this repository seals. */
+  readonly #nonces = new Nonces();
 
   constructor(dataSource: DataSource, options: EventRepositoryOptions = {}) {
     const pageSize = options.pageSize ?? 1000;
@@ -368,7 +371,7 @@ export class EventRepository implements AggregateRepository<EventSaveOptions> {
     const keys =
       fromCache ??
       (distinct.length === 0 ? new Map() : await this.#personalKeys.forSubjects(distinct, run));
-    const sealedOnly = sealBatch(batch, subjects, keys);
+    const sealedOnly = sealBatch(batch, subjects, keys, this.#nonces);
     const sealed = fromCache
       ? { ...sealedOnly, requiredKeys: [...new Set([...fromCache.values()].map((k) => k.keyId))] }
       : sealedOnly;

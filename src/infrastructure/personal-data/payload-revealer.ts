@@ -1,5 +1,11 @@
 import type { DataKey } from '../../domain/personal-data/data-key';
-import { collectKeyIds, revealPayload } from '../../domain/personal-data/reveal-payload';
+import { FORGOTTEN_VALUE } from '../../domain/personal-data/forgotten-value';
+import {
+  collectKeyIds,
+  revealPayload,
+  type SealedSpot,
+} from '../../domain/personal-data/reveal-payload';
+import { isSealedValue } from '../../domain/personal-data/sealed-value';
 import type { PersonalDataKeys, RunStatement } from './personal-data-keys';
 
 /**
@@ -11,6 +17,8 @@ import type { PersonalDataKeys, RunStatement } from './personal-data-keys';
 export class PayloadRevealer {
   readonly #keys = new Map<string, DataKey>();
   readonly #asked = new Set<string>();
+  /** Where the sealed values of each prepared payload sit, until it is revealed. */
+  readonly #spots = new Map<object, readonly SealedSpot[]>();
 
   constructor(
     private readonly keys: PersonalDataKeys,
@@ -20,15 +28,38 @@ export class PayloadRevealer {
   /** Reads the keys `payloads` need. */
   async prepare(payloads: Iterable<unknown>): Promise<void> {
     const ids = new Set<string>();
-    for (const payload of payloads) collectKeyIds(payload, ids);
+    const spots: SealedSpot[] = [];
+    for (const payload of payloads) {
+      if (payload === null || typeof payload !== 'object' || isSealedValue(payload)) {
+        collectKeyIds(payload, ids);
+        continue;
+      }
+      collectKeyIds(payload, ids, spots);
+      // Payloads without personal values (most, in most streams) keep nothing here.
+      if (spots.length > 0) this.#spots.set(payload, spots.splice(0));
+    }
     const wanted = [...ids].filter((id) => !this.#asked.has(id));
     if (wanted.length === 0) return;
     for (const id of wanted) this.#asked.add(id);
     for (const [id, key] of await this.keys.byIds(wanted, this.run)) this.#keys.set(id, key);
   }
 
-  /** The payload with its personal values decrypted or replaced by the placeholder. */
+  /**
+   * The payload with its personal values decrypted or replaced by the placeholder, in place (a
+   * payload is a fresh parse). A payload prepared here has its values replaced where `prepare`
+   * found them; any other is walked.
+   */
   reveal(payload: unknown): unknown {
-    return revealPayload(payload, this.#keys, (key, sealed) => this.keys.open(key, sealed));
+    const spots =
+      payload !== null && typeof payload === 'object' ? this.#spots.get(payload) : undefined;
+    if (spots === undefined) {
+      return revealPayload(payload, this.#keys, (key, sealed) => this.keys.open(key, sealed));
+    }
+    this.#spots.delete(payload as object);
+    for (const { owner, name, sealed } of spots) {
+      const key = this.#keys.get(sealed.$pd);
+      owner[name] = key ? this.keys.open(key, sealed) : FORGOTTEN_VALUE;
+    }
+    return payload;
   }
 }
