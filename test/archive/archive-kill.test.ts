@@ -94,12 +94,27 @@ describe('archival: a batch per transaction, safe to kill and rerun', function (
     expect(afterFirst.archived).to.be.greaterThan(0);
 
     // Run 2: hold a lock its DELETE waits for, so it is caught after copying a batch into the
-    // archive and before removing it from events; kill it there.
+    // archive and before removing it from events; kill it there. The lock is taken while the
+    // batch waits for the transactions open when it kept its keys (an open one holds it there),
+    // so the batch waits for that one only, then runs into the lock.
+    const gate = db.dataSource.createQueryRunner();
+    await gate.connect();
+    await gate.startTransaction();
+    await gate.query('SELECT 1');
+    const killed = archiver(db.url);
+    await eventually('the archiver waiting for open transactions', async () => {
+      const rows = await db.dataSource.query<unknown[]>(
+        "SELECT 1 FROM pg_stat_activity WHERE application_name = 'tessera-cli' " +
+          "AND datname = current_database() AND query LIKE 'SELECT count(*)::int AS left FROM pg_locks%'",
+      );
+      return rows.length > 0;
+    });
     const blocker = db.dataSource.createQueryRunner();
     await blocker.connect();
     await blocker.startTransaction();
     await blocker.query('LOCK TABLE events IN SHARE MODE');
-    const killed = archiver(db.url);
+    await gate.rollbackTransaction();
+    await gate.release();
     let backend = 0;
     await eventually(
       'the archiver blocked on its DELETE',

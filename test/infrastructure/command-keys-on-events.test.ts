@@ -6,7 +6,7 @@ import { CommandIdReusedError, EventRepository } from '../../src';
 import { EventArchiver } from '../../src/infrastructure/archive/event-archiver';
 import { EventsPartitioner } from '../../src/infrastructure/partitioning/events-partitioner';
 import { LEGACY_COMMAND_KEY_WRITE } from '../../src/migrations/1732500060000-CommandKeysOnEvents';
-import { useScratchDatabase } from '../change-feed/support/scratch-database';
+import { eventually, useScratchDatabase } from '../change-feed/support/scratch-database';
 
 const ada = new Owner('Ada Lovelace', 'ada@example.com');
 
@@ -167,6 +167,59 @@ describe('command keys on event rows', function () {
       const rows = await storedRows(db.dataSource, id);
       await expectKeyAnswers(repository, id, 'deposit-25');
       expect(await storedRows(db.dataSource, id), 'nothing written').to.equal(rows);
+    });
+
+    it('keeps the keys of a batch before it moves its events, waiting for open transactions', async () => {
+      const repository = new EventRepository(db.dataSource);
+      const id = await accountWithKeyedDeposit(repository, 'two-steps');
+      await db.dataSource.transaction(async (manager) => {
+        await manager.query(`SELECT set_config('tessera.allow_event_mutation', 'on', true)`);
+        await manager.query(
+          `UPDATE events SET created_at = created_at - interval '200 days' WHERE aggregate_id = $1`,
+          [id],
+        );
+      });
+      // A transaction open when the batch keeps its keys: its statements could hold a snapshot
+      // that does not see them, so the events may not move until it ends.
+      const gate = db.dataSource.createQueryRunner();
+      await gate.connect();
+      await gate.startTransaction();
+      await gate.query('SELECT 1');
+      const archived = (async () => {
+        for await (const _ of new EventArchiver(db.dataSource).run({ olderThan: '90 days' }))
+          void _;
+      })();
+      try {
+        await eventually('the key kept in command_keys', async () => {
+          const kept = await db.dataSource.query<unknown[]>(
+            "SELECT 1 FROM command_keys WHERE aggregate_id = $1 AND command_id = 'two-steps'",
+            [id],
+          );
+          return kept.length > 0;
+        });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const hot = await db.dataSource.query<unknown[]>(
+          'SELECT 1 FROM events WHERE aggregate_id = $1',
+          [id],
+        );
+        expect(hot, 'no event moved while the transaction is open').to.have.length(3);
+        // A retry now is answered from command_keys as well as from the event row.
+        const rerun = await repository.update(BankAccount, id, (a) => a.deposit(25), {
+          commandId: 'two-steps',
+        });
+        expect(rerun.balance).to.equal(30);
+      } finally {
+        await gate.rollbackTransaction();
+        await gate.release();
+      }
+      await archived;
+      const moved = await db.dataSource.query<unknown[]>(
+        'SELECT 1 FROM events_archive WHERE aggregate_id = $1',
+        [id],
+      );
+      expect(moved).to.have.length(2);
+      await expectKeyAnswers(repository, id, 'two-steps');
+      expect(await storedRows(db.dataSource, id)).to.equal(3);
     });
 
     it('answers a retry from a key stored in command_keys before the keys moved onto events', async () => {

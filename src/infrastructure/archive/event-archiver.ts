@@ -44,8 +44,10 @@ const ARCHIVER_LOCK = 'tessera.archiver';
  * against, so an archived stream can still be loaded and appended to (see
  * CreateEventsArchive1732500030000).
  *
- * A batch counts the events it is to move, copies them, deletes them and checks that the three
- * counts agree, else rolls back with {@link ArchiveCountMismatchError}. A killed archiver leaves
+ * A batch first copies the command keys of the events it is to move into `command_keys`
+ * (committed, then it waits for the transactions open at that commit), then counts the events,
+ * copies them, deletes them and checks that the three counts agree, else rolls back with
+ * {@link ArchiveCountMismatchError}. A killed archiver leaves
  * its open batch rolled back by PostgreSQL: rerunning it moves each event exactly once.
  *
  * Change feeds are not disturbed: the publication carries inserts into `events` only (the
@@ -94,17 +96,23 @@ export class EventArchiver {
     }
   }
 
+  /**
+   * One batch, in two transactions on one connection. The first picks the streams and copies
+   * the command keys of the events that will move into `command_keys`; the second moves the
+   * events. Between them it waits until every transaction of this database that was open when
+   * the keys were committed has ended: a keyed save's statement looks for its key in
+   * `command_keys` with its own snapshot, so by the time an event leaves `events` (and its key
+   * leaves the unique index) every statement still running sees the key in `command_keys`.
+   */
   async #batch(policy: ArchivePolicy, perBatch: number, cursor: Date | null): Promise<Moved> {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      await runner.startTransaction();
-      const moved = await moveBatch(runner, policy, perBatch, cursor);
-      await runner.commitTransaction();
-      return moved;
-    } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction();
-      throw error;
+      const picked = await inTransaction(runner, () => keepKeys(runner, policy, perBatch, cursor));
+      if (picked.ids.length === 0) return { streams: 0, events: 0, reached: cursor };
+      await waitForOpenTransactions(runner);
+      const moved = await inTransaction(runner, () => moveEvents(runner, picked));
+      return { ...moved, reached: picked.reached };
     } finally {
       await runner.release();
     }
@@ -118,14 +126,42 @@ interface Moved {
   readonly reached: Date | null;
 }
 
-async function moveBatch(
+/** The streams a batch picked: every event below each one's head moves. */
+interface Picked {
+  readonly ids: readonly string[];
+  readonly heads: readonly number[];
+  readonly reached: Date | null;
+}
+
+async function inTransaction<T>(runner: QueryRunner, work: () => Promise<T>): Promise<T> {
+  await runner.startTransaction();
+  try {
+    const result = await work();
+    await runner.commitTransaction();
+    return result;
+  } catch (error) {
+    if (runner.isTransactionActive) await runner.rollbackTransaction();
+    throw error;
+  }
+}
+
+/** Opens the escape hatch for this transaction, one archiver transaction at a time. */
+async function archiverTransaction(runner: QueryRunner): Promise<void> {
+  await runner.query('SELECT pg_advisory_xact_lock(hashtext($1))', [ARCHIVER_LOCK]);
+  await runner.query(`SELECT set_config('${EVENT_MUTATION_SETTING}', 'on', true)`);
+}
+
+const BATCH = `(SELECT * FROM unnest($1::uuid[], $2::int[]) AS b(aggregate_id, head))`;
+const SCOPE = `e.aggregate_id = b.aggregate_id AND e.version < b.head`;
+
+/** Picks the batch's streams and copies the keys of the events that will move. */
+async function keepKeys(
   runner: QueryRunner,
   policy: ArchivePolicy,
   perBatch: number,
   cursor: Date | null,
-): Promise<Moved> {
-  await runner.query('SELECT pg_advisory_xact_lock(hashtext($1))', [ARCHIVER_LOCK]);
-  await runner.query(`SELECT set_config('${EVENT_MUTATION_SETTING}', 'on', true)`);
+): Promise<Picked> {
+  await archiverTransaction(runner);
   const p = new Placeholders();
   const streams = eligibleStreams(policy, p, perBatch, cursor);
   const picked = (await runner.query(streams, p.values)) as {
@@ -133,43 +169,75 @@ async function moveBatch(
     head: number;
     reached: Date;
   }[];
-  if (picked.length === 0) return { streams: 0, events: 0, reached: cursor };
+  if (picked.length === 0) return { ids: [], heads: [], reached: cursor };
   const reached = picked.reduce((max, s) => (s.reached > max ? s.reached : max), picked[0].reached);
   const ids = picked.map((s) => s.aggregate_id);
   const heads = picked.map((s) => s.head);
-  const batch = `(SELECT * FROM unnest($1::uuid[], $2::int[]) AS b(aggregate_id, head))`;
-  const scope = `e.aggregate_id = b.aggregate_id AND e.version < b.head`;
-  const [{ expected }] = (await runner.query(
-    `SELECT count(*)::int AS expected FROM "${EVENTS_TABLE}" e JOIN ${batch} b ON ${scope}`,
+  // A command key leaves the events' unique index with its row: kept in command_keys, which a
+  // keyed save to a stream with events checks, it still answers a retry as a replay.
+  await runner.query(
+    `INSERT INTO "${COMMAND_KEYS_TABLE}" (aggregate_id, command_id, fingerprint, first_version, ` +
+      'last_version, created_at) SELECT e.aggregate_id, e.command_id, e.command_fingerprint, ' +
+      `e.version, e.command_last_version, e.created_at FROM "${EVENTS_TABLE}" e JOIN ${BATCH} b ` +
+      `ON ${SCOPE} WHERE e.command_id IS NOT NULL ON CONFLICT (aggregate_id, command_id) DO NOTHING`,
     [ids, heads],
-  )) as { expected: number }[];
+  );
+  return { ids, heads, reached };
+}
+
+/**
+ * Waits until the transactions of this database's client sessions open now have ended (each
+ * holds the lock on its virtual transaction id until it ends; `pg_locks` shows them to any role),
+ * as `CREATE INDEX CONCURRENTLY` waits: a session idle in a transaction holds the batch up.
+ */
+async function waitForOpenTransactions(runner: QueryRunner): Promise<void> {
+  const [{ open }] = (await runner.query(
+    'SELECT COALESCE(array_agg(l.virtualxid), ARRAY[]::text[]) AS open FROM pg_locks l ' +
+      'JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = $1 AND l.granted ' +
+      "AND l.pid <> pg_backend_pid() AND a.datname = current_database() AND a.backend_type = 'client backend'",
+    ['virtualxid'],
+  )) as { open: string[] }[];
+  if (open.length === 0) return;
+  for (let pause = 5; ; pause = Math.min(pause * 2, 200)) {
+    const [{ left }] = (await runner.query(
+      'SELECT count(*)::int AS left FROM pg_locks WHERE locktype = $1 AND virtualxid = ANY($2::text[])',
+      ['virtualxid', open],
+    )) as { left: number }[];
+    if (left === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, pause));
+  }
+}
+
+/** Moves the picked streams' events below their heads, checking the three counts agree. */
+async function moveEvents(
+  runner: QueryRunner,
+  picked: Picked,
+): Promise<{ streams: number; events: number }> {
+  await archiverTransaction(runner);
+  const params = [picked.ids, picked.heads];
+  const [{ expected, streams }] = (await runner.query(
+    'SELECT count(*)::int AS expected, count(DISTINCT e.aggregate_id)::int AS streams ' +
+      `FROM "${EVENTS_TABLE}" e JOIN ${BATCH} b ON ${SCOPE}`,
+    params,
+  )) as { expected: number; streams: number }[];
   const copied = await affected(
     runner,
     `INSERT INTO "${EVENTS_ARCHIVE_TABLE}" (id, aggregate_id, aggregate_type, event_type, version, ` +
       'payload, metadata, created_at, position, transaction_id, command_id, command_fingerprint, ' +
       'command_last_version) SELECT e.id, e.aggregate_id, e.aggregate_type, e.event_type, e.version, ' +
       'e.payload, e.metadata, e.created_at, e.position, e.transaction_id, e.command_id, ' +
-      `e.command_fingerprint, e.command_last_version FROM "${EVENTS_TABLE}" e JOIN ${batch} b ON ${scope}`,
-    [ids, heads],
-  );
-  // A command key leaves the events' unique index with its row: kept in command_keys, which a
-  // keyed save to a stream with events checks, it still answers a retry as a replay.
-  await runner.query(
-    `INSERT INTO "${COMMAND_KEYS_TABLE}" (aggregate_id, command_id, fingerprint, first_version, ` +
-      'last_version, created_at) SELECT e.aggregate_id, e.command_id, e.command_fingerprint, ' +
-      `e.version, e.command_last_version, e.created_at FROM "${EVENTS_TABLE}" e JOIN ${batch} b ` +
-      `ON ${scope} WHERE e.command_id IS NOT NULL ON CONFLICT (aggregate_id, command_id) DO NOTHING`,
-    [ids, heads],
+      `e.command_fingerprint, e.command_last_version FROM "${EVENTS_TABLE}" e JOIN ${BATCH} b ON ${SCOPE}`,
+    params,
   );
   const removed = await affected(
     runner,
-    `DELETE FROM "${EVENTS_TABLE}" e USING ${batch} b WHERE ${scope}`,
-    [ids, heads],
+    `DELETE FROM "${EVENTS_TABLE}" e USING ${BATCH} b WHERE ${SCOPE}`,
+    params,
   );
   if (copied !== expected || removed !== expected) {
     throw new ArchiveCountMismatchError(expected, copied, removed);
   }
-  return { streams: picked.length, events: expected, reached };
+  return { streams, events: expected };
 }
 
 /** Rows a data-modifying statement affected. */
