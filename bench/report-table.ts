@@ -109,7 +109,10 @@ export function renderDuplicateIndexTable(
   return lines.join('\n');
 }
 
-/** Issue 15's line: tessera's appends with a command id each against the same without. */
+/**
+ * Issue 15's rounds: tessera's appends with a command id each against the same without, each in
+ * its own process. Too noisy to read the 5% target from (the interleaved table beside it is).
+ */
 export function renderCommandIdTable(
   scenarios: readonly Scenario[],
   results: ResultSet,
@@ -117,8 +120,8 @@ export function renderCommandIdTable(
   const rows = scenarios.filter((s) => results.get(s.id, 'tessera-keyed'));
   if (rows.length === 0) return undefined;
   const lines = [
-    '| Scenario | tessera | tessera, each save with a commandId | Cost of the key | Target ≤ 5% |',
-    '| --- | ---: | ---: | ---: | --- |',
+    '| Scenario | tessera | tessera, each save with a commandId | Cost of the key, these rounds |',
+    '| --- | ---: | ---: | ---: |',
   ];
   for (const s of rows) {
     const ratio = results.ratio(s.id, 'tessera-keyed', 'tessera');
@@ -126,8 +129,7 @@ export function renderCommandIdTable(
     lines.push(
       `| ${s.id} (${s.unit}) | ${formatOps(results.get(s.id, 'tessera')?.opsPerSec)} | ` +
         `${formatOps(results.get(s.id, 'tessera-keyed')?.opsPerSec)} | ` +
-        `${cost === undefined ? '—' : `${cost.toFixed(1)}%`} | ` +
-        `${cost === undefined ? '—' : cost <= 5 ? 'met' : 'missed'} |`,
+        `${cost === undefined ? '—' : `${cost.toFixed(1)}%`} |`,
     );
   }
   return lines.join('\n');
