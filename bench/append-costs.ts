@@ -50,7 +50,7 @@ import {
 } from './bank-events';
 import { CONFIGURATIONS, type Configuration } from './configurations';
 import { startConfigurationServer } from './configuration-server';
-import { costTable, timeSlice, type Timing, type Variant } from './in-place-costs';
+import { costTable, timeRounds, type Variant } from './in-place-costs';
 import { runNamed, type NamedStatement } from './named-query';
 import { postmasterPid } from './process-cpu';
 
@@ -223,15 +223,7 @@ async function measure(
       );
       for (const shape of shapes) {
         const variants = variantsFor({ shape, pool, timedPool, repository, session });
-        const times = variants.map(() => [] as Timing[]);
-        for (let round = 0; round <= rounds; round++) {
-          for (let k = 0; k < variants.length; k++) {
-            const i = (k + round) % variants.length;
-            const timing = await timeSlice(variants[i], shape.slice, postmaster);
-            // Round 0 warms up every path (JIT, prepared statements, pool connections).
-            if (round > 0) times[i].push(timing);
-          }
-        }
+        const times = await timeRounds(variants, rounds, shape.slice, postmaster);
         const heading = `### ${shape.id}: ${shape.title}, ${rounds} rounds of ${shape.slice} appends per variant`;
         console.log(`\n${costTable(heading, variants, times, 1)}`);
       }

@@ -38,6 +38,28 @@ export async function timeSlice(
 }
 
 /**
+ * `rounds` rounds of a slice of `operations` runs of every variant, the variants' order rotated
+ * by one each round so none is always first; round 0 warms every path up (JIT, prepared
+ * statements, pool connections) and is not kept. The timings per variant, in variant order.
+ */
+export async function timeRounds(
+  variants: readonly Variant[],
+  rounds: number,
+  operations: number,
+  postmaster: number | undefined,
+): Promise<Timing[][]> {
+  const times = variants.map(() => [] as Timing[]);
+  for (let round = 0; round <= rounds; round++) {
+    for (let k = 0; k < variants.length; k++) {
+      const i = (k + round) % variants.length;
+      const timing = await timeSlice(variants[i], operations, postmaster);
+      if (round > 0) times[i].push(timing);
+    }
+  }
+  return times;
+}
+
+/**
  * The markdown table of the variants' timings, the first variant as the baseline: medians of the
  * rounds for wall clock and client CPU, a mean over every round for the server (one round's
  * server CPU is a few 10 ms ticks), each also as a difference to the baseline.

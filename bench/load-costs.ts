@@ -36,7 +36,7 @@ import { schemaVersionOf } from '../src/infrastructure/load/schema-version-of';
 import { createScratchDatabase } from '../support/local-postgres';
 import { CPU } from './configurations';
 import { startConfigurationServer } from './configuration-server';
-import { costTable, timeSlice, type Timing, type Variant } from './in-place-costs';
+import { costTable, timeRounds, type Variant } from './in-place-costs';
 import { runNamed, type NamedStatement } from './named-query';
 import { prefillEvents } from './prefill-events';
 import { evolveAccount, initialAccount } from './bank-events';
@@ -172,15 +172,7 @@ async function main(): Promise<void> {
       const postmaster = server.embedded ? postmasterPid(server.dataDir) : undefined;
       const { variants, prepare } = variantsFor(pool, repository, id, events);
       await prepare();
-      const times = variants.map(() => [] as Timing[]);
-      for (let round = 0; round <= rounds; round++) {
-        for (let k = 0; k < variants.length; k++) {
-          const i = (k + round) % variants.length;
-          const timing = await timeSlice(variants[i], SLICE, postmaster);
-          // Round 0 warms up every path (JIT, prepared statements, pool connections).
-          if (round > 0) times[i].push(timing);
-        }
-      }
+      const times = await timeRounds(variants, rounds, SLICE, postmaster);
       console.log(`${info.postgres.split(' on ')[0]} (${info.source}), ${CPU.title}\n`);
       const heading = `### Load of a ${events}-event BankAccount stream, ${rounds} rounds of ${SLICE} loads per variant`;
       console.log(costTable(heading, variants, times, 0));

@@ -34,7 +34,7 @@ import { Nonces } from '../src/domain/personal-data/nonces';
 import { AppendStatements } from '../src/infrastructure/append/append-statement';
 import { PersonalDataKeys } from '../src/infrastructure/personal-data/personal-data-keys';
 import { createScratchDatabase, startLocalPostgres } from '../support/local-postgres';
-import { costTable, timeSlice, type Timing, type Variant } from './in-place-costs';
+import { costTable, timeRounds, type Variant } from './in-place-costs';
 import { BenchCustomer, type ContactVariant } from './bench-customer';
 import { median } from './median';
 import { postmasterPid } from './process-cpu';
@@ -205,14 +205,7 @@ async function main(): Promise<void> {
       },
     ];
     const postmaster = postmasterPid(server.dataDir);
-    const times = variants.map(() => [] as Timing[]);
-    for (let round = 0; round <= rounds; round++) {
-      for (let k = 0; k < variants.length; k++) {
-        const i = (k + round) % variants.length;
-        const timing = await timeSlice(variants[i], SLICE, postmaster);
-        if (round > 0) times[i].push(timing);
-      }
-    }
+    const times = await timeRounds(variants, rounds, SLICE, postmaster);
     console.log(
       costTable(
         `### Personal save, subject key cached: ${rounds} rounds of ${SLICE} saves per variant`,
