@@ -20,6 +20,17 @@ async function storedRows(dataSource: DataSource, id: string): Promise<number> {
   return Number(n);
 }
 
+/** Makes the stream's events 200 days old (through the escape hatch), so the archiver takes it. */
+async function ageStream(dataSource: DataSource, id: string): Promise<void> {
+  await dataSource.transaction(async (manager) => {
+    await manager.query(`SELECT set_config('tessera.allow_event_mutation', 'on', true)`);
+    await manager.query(
+      `UPDATE events SET created_at = created_at - interval '200 days' WHERE aggregate_id = $1`,
+      [id],
+    );
+  });
+}
+
 /** Reverts migrations, newest first, until `name` is reverted too. */
 async function undoThrough(dataSource: DataSource, name: string): Promise<void> {
   const applied = async (): Promise<boolean> =>
@@ -145,13 +156,7 @@ describe('command keys on event rows', function () {
     it('still answers a retry once the archiver moved the key’s event (the key goes to command_keys)', async () => {
       const repository = new EventRepository(db.dataSource);
       const id = await accountWithKeyedDeposit(repository, 'deposit-25');
-      await db.dataSource.transaction(async (manager) => {
-        await manager.query(`SELECT set_config('tessera.allow_event_mutation', 'on', true)`);
-        await manager.query(
-          `UPDATE events SET created_at = created_at - interval '200 days' WHERE aggregate_id = $1`,
-          [id],
-        );
-      });
+      await ageStream(db.dataSource, id);
       for await (const _ of new EventArchiver(db.dataSource).run({ olderThan: '90 days' })) void _;
       const [archived] = await db.dataSource.query<{ command_id: string }[]>(
         'SELECT command_id FROM events_archive WHERE aggregate_id = $1 AND version = 2',
@@ -172,13 +177,7 @@ describe('command keys on event rows', function () {
     it('keeps the keys of a batch before it moves its events, waiting for open transactions', async () => {
       const repository = new EventRepository(db.dataSource);
       const id = await accountWithKeyedDeposit(repository, 'two-steps');
-      await db.dataSource.transaction(async (manager) => {
-        await manager.query(`SELECT set_config('tessera.allow_event_mutation', 'on', true)`);
-        await manager.query(
-          `UPDATE events SET created_at = created_at - interval '200 days' WHERE aggregate_id = $1`,
-          [id],
-        );
-      });
+      await ageStream(db.dataSource, id);
       // A transaction open when the batch keeps its keys: its statements could hold a snapshot
       // that does not see them, so the events may not move until it ends.
       const gate = db.dataSource.createQueryRunner();

@@ -149,9 +149,10 @@ export class AppendStatements {
     for (const stream of batch.streams) {
       const id = p.add(stream.aggregate.id);
       const type = p.add(stream.aggregateType);
-      ids.push(`${id}::uuid`);
+      if (keyed) ids.push(`${id}::uuid`);
       if (guarded) guards.push(`(${id}::uuid, ${p.add(stream.expectedVersion)}::int)`);
-      stream.rows.forEach((row, i) => {
+      for (let i = 0; i < stream.rows.length; i++) {
+        const row = stream.rows[i];
         const first = tuples.length === 0;
         // The key check, on the first row's aggregate type: see #storedKeyCheck.
         const typed = first && keyed && guarded ? '(stored key)' : type;
@@ -170,7 +171,7 @@ export class AppendStatements {
           `${head}, ${first ? this.#keysGuard(batch, payload, p) : payload}, ${metadata}${command})`,
         );
         if (first) firstType = type;
-      });
+      }
     }
     if (keyed && guarded) {
       const check = this.#storedKeyCheck(key, `${firstType}::varchar`, `IN (${ids.join(', ')})`);
